@@ -1,0 +1,155 @@
+"""CamFuse: the paper's model assembled.
+
+    painting ──ResNet──CAM──proj──┐                         ┌─ cross-attn (painting tokens)
+                                   ├─ correspondence ─ R ─┐  │
+    footage  ──ResNet──CAM──proj── F ────────────────────┴─ cross-modal channel attention
+                                                           ─ dynamic modality weights
+                                                           ─ Transformer decoder (space, time, cross)
+                                                           ─ upsampling head (skips) -> frames
+
+``forward`` returns a :class:`CamFuseOutput`, never a loss (losses live in ``camfuse.losses``).
+The painting is encoded once per clip: pass ``painting_features=model.encode_painting(p)`` to reuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from einops import rearrange
+from torch import nn
+
+from ..config import ModelConfig
+from .attention import create_attn
+from .correspondence import Correspondence
+from .decoder import DECODERS, UpsampleHead
+from .encoder import DualPathEncoder
+from .fusion import CrossModalChannelAttention, ModalityWeighting
+
+
+@dataclass
+class PaintingFeatures:
+    maps: list[torch.Tensor]  # projected painting maps at strides 4, 8, 16: (B, d, h, w)
+
+    @property
+    def descriptor(self) -> torch.Tensor:  # (B, d) global painting descriptor
+        return self.maps[-1].mean(dim=(2, 3))
+
+    @property
+    def tokens(self) -> torch.Tensor:  # (B, M, d) stride-16 painting tokens
+        return rearrange(self.maps[-1], "b d h w -> b (h w) d")
+
+
+@dataclass
+class CamFuseOutput:
+    frames: torch.Tensor  # (B, T, 3, H, W) in [0, 1]
+    modality_weights: torch.Tensor  # (B, T, 1, h, w) channel-mean painting weight alpha at stride 16
+    attention: dict[str, torch.Tensor] = field(default_factory=dict)  # channel weights, correspondence
+    align: dict[str, torch.Tensor] = field(default_factory=dict)  # features for the alignment loss
+
+
+class CamFuse(nn.Module):
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        d = cfg.width
+        self.encoder = DualPathEncoder(backbone=cfg.backbone, weights=cfg.weights, shared=cfg.shared_backbone)
+        chans = self.encoder.channels
+
+        def per_scale(make):
+            return nn.ModuleList(make(c) for c in chans)
+
+        self.cam_footage = per_scale(lambda c: create_attn(cfg.attention, c, reduction=cfg.reduction))
+        self.cam_painting = per_scale(lambda c: create_attn(cfg.attention, c, reduction=cfg.reduction))
+        self.proj_footage = per_scale(lambda c: nn.Conv2d(c, d, 1))
+        self.proj_painting = per_scale(lambda c: nn.Conv2d(c, d, 1))
+        self.correspondence = Correspondence(width=d, heads=cfg.heads)
+        self.cross_modal = (
+            per_scale(lambda c: CrossModalChannelAttention(width=d, reduction=cfg.reduction))
+            if cfg.cross_modal_attention
+            else None
+        )
+        self.weighting = per_scale(
+            lambda c: ModalityWeighting(width=d, mode=cfg.weighting, pixel_gates=cfg.pixel_gates)
+        )
+        if cfg.decoder not in DECODERS:
+            raise ValueError(f"unknown decoder {cfg.decoder!r}; choose one of {', '.join(DECODERS)}")
+        self.decoder = DECODERS[cfg.decoder](
+            width=d, heads=cfg.heads, layers=cfg.decoder_layers, mlp_ratio=cfg.mlp_ratio,
+            dropout=cfg.dropout, max_frames=cfg.max_frames,
+        )
+        self.head = UpsampleHead(width=d)
+
+    def encode_painting(self, painting: torch.Tensor) -> PaintingFeatures:
+        """(B, 3, H, W) in [0, 1] -> projected multi-scale painting features."""
+        _check_size(painting)
+        feats = self.encoder.painting(painting)
+        maps = [proj(cam(f)) for f, cam, proj in zip(feats, self.cam_painting, self.proj_painting)]
+        return PaintingFeatures(maps=maps)
+
+    def forward(
+        self,
+        painting: torch.Tensor | None,
+        footage: torch.Tensor,
+        *,
+        role: torch.Tensor,
+        strength: torch.Tensor | None = None,
+        keyframe: torch.Tensor | None = None,
+        painting_features: PaintingFeatures | None = None,
+    ) -> CamFuseOutput:
+        b, t = footage.shape[:2]
+        _check_size(footage)
+        strength = torch.ones(b, device=footage.device) if strength is None else strength.to(footage.dtype)
+        keyframe = torch.full((b,), -1, device=footage.device, dtype=torch.long) if keyframe is None else keyframe
+        keyframe = torch.where(role == 0, keyframe, torch.full_like(keyframe, -1))
+        pf = painting_features if painting_features is not None else self.encode_painting(painting)
+
+        frames = rearrange(footage, "b t c h w -> (b t) c h w")  # fold frames into the batch
+        feats = self.encoder.footage(frames)
+        fmaps = [proj(cam(f)) for f, cam, proj in zip(feats, self.cam_footage, self.proj_footage)]
+        retrieved, corr = self.correspondence(
+            rearrange(fmaps[-1], "(b t) d h w -> b t d h w", b=b), pf.maps[-1], pf.maps[::-1], role
+        )
+        retrieved = [rearrange(r, "b t d h w -> (b t) d h w") for r in retrieved[::-1]]  # strides 4, 8, 16
+
+        rep = lambda x: x.repeat_interleave(t, dim=0)  # noqa: E731  per-clip -> per-frame
+        g_p = rep(pf.descriptor)
+        g_f = rep(rearrange(fmaps[-1], "(b t) d h w -> b t d h w", b=b).mean(dim=(1, 3, 4)))
+        fused, alphas, channel_w = [], [], {}
+        for i, (f, r) in enumerate(zip(fmaps, retrieved)):
+            if self.cross_modal is not None:
+                w_f, w_p = self.cross_modal[i](g_f, g_p)
+                f, r = f * w_f[:, :, None, None], r * w_p[:, :, None, None]
+                channel_w[f"cross_footage_s{4 << i}"], channel_w[f"cross_painting_s{4 << i}"] = w_f, w_p
+            x, alpha = self.weighting[i](f, r, g_f, g_p, rep(role), rep(strength))
+            fused.append(x)
+            alphas.append(alpha)
+
+        x16 = self.decoder(rearrange(fused[-1], "(b t) d h w -> b t d h w", b=b), pf.tokens, keyframe)
+        out = self.head(rearrange(x16, "b t d h w -> (b t) d h w"), fused[1], fused[0], frames)
+        attention = {**channel_w, **self._cam_weights(), "correspondence": corr}
+        return CamFuseOutput(
+            frames=rearrange(out, "(b t) c h w -> b t c h w", b=b),
+            modality_weights=rearrange(alphas[-1].mean(dim=1, keepdim=True), "(b t) c h w -> b t c h w", b=b),
+            attention=attention,
+            align={
+                "footage": rearrange(fmaps[-1], "(b t) d h w -> b t d h w", b=b),
+                "painting": pf.maps[-1],
+                "retrieved": rearrange(retrieved[-1], "(b t) d h w -> b t d h w", b=b),
+                "keyframe": keyframe,
+            },
+        )
+
+    def _cam_weights(self) -> dict[str, torch.Tensor]:
+        out = {}
+        for path, mods in (("footage", self.cam_footage), ("painting", self.cam_painting)):
+            for i, m in enumerate(mods):
+                if getattr(m, "last_weights", None) is not None:
+                    out[f"cam_{path}_s{4 << i}"] = m.last_weights
+        return out
+
+
+def _check_size(x: torch.Tensor) -> None:
+    h, w = x.shape[-2:]
+    if h % 16 or w % 16 or h < 32 or w < 32:
+        raise ValueError(f"image size {w}x{h} must be a multiple of 16 and at least 32 px per side")

@@ -1,0 +1,129 @@
+"""Transformer decoder over the fused tokens of the T frames, then an upsampling image head.
+
+Each layer (pre-norm, as in ViViT's factorised encoder, Arnab et al. 2021) attends
+spatially within a frame, temporally across the T frames at each location, and crosses to the
+painting tokens; temporal attention is what keeps the sequence stable. Cost is linear in T for the
+spatial and cross parts and quadratic only in T (small) for the temporal part.
+
+``ConvDecoder`` is the ablation (-Transformer decoder): the same budget of per-frame residual convs,
+no temporal or cross attention.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from einops import rearrange
+from torch import nn
+
+
+class Attention(nn.Module):
+    def __init__(self, *, width: int, heads: int, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.heads = heads
+        self.q = nn.Linear(width, width)
+        self.kv = nn.Linear(width, 2 * width)
+        self.out = nn.Linear(width, width)
+        self.dropout = dropout
+
+    def forward(self, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        context = x if context is None else context
+        q = rearrange(self.q(x), "b n (g e) -> b g n e", g=self.heads)
+        k, v = rearrange(self.kv(context), "b m (two g e) -> two b g m e", two=2, g=self.heads)
+        p = self.dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=p)
+        return self.out(rearrange(y, "b g n e -> b n (g e)"))
+
+
+class DecoderLayer(nn.Module):
+    def __init__(self, *, width: int, heads: int, mlp_ratio: float, dropout: float) -> None:
+        super().__init__()
+        self.norms = nn.ModuleList(nn.LayerNorm(width) for _ in range(4))
+        self.spatial = Attention(width=width, heads=heads, dropout=dropout)
+        self.temporal = Attention(width=width, heads=heads, dropout=dropout)
+        self.cross = Attention(width=width, heads=heads, dropout=dropout)
+        hidden = int(width * mlp_ratio)
+        self.mlp = nn.Sequential(nn.Linear(width, hidden), nn.GELU(), nn.Linear(hidden, width))
+
+    def forward(self, x: torch.Tensor, painting: torch.Tensor) -> torch.Tensor:
+        b, t, n, d = x.shape  # painting: (B, M, d)
+        y = rearrange(x, "b t n d -> (b t) n d")  # spatial: tokens of one frame
+        y = y + self.spatial(self.norms[0](y))
+        y = rearrange(y, "(b t) n d -> (b n) t d", b=b)  # temporal: one location over time
+        y = y + self.temporal(self.norms[1](y))
+        y = rearrange(y, "(b n) t d -> b (t n) d", b=b)  # cross: every token sees the painting
+        y = y + self.cross(self.norms[2](y), painting)
+        y = y + self.mlp(self.norms[3](y))
+        return rearrange(y, "b (t n) d -> b t n d", t=t)
+
+
+class TransformerDecoder(nn.Module):
+    def __init__(self, *, width: int, heads: int, layers: int, mlp_ratio: float, dropout: float, max_frames: int) -> None:
+        super().__init__()
+        self.time = nn.Parameter(torch.zeros(max_frames, width))
+        self.keyframe = nn.Parameter(torch.zeros(width))  # marks the frame the painting paints over
+        nn.init.trunc_normal_(self.time, std=0.02)
+        self.layers = nn.ModuleList(
+            DecoderLayer(width=width, heads=heads, mlp_ratio=mlp_ratio, dropout=dropout) for _ in range(layers)
+        )
+        self.norm = nn.LayerNorm(width)
+
+    def forward(self, x: torch.Tensor, painting: torch.Tensor, keyframe: torch.Tensor) -> torch.Tensor:
+        """x: (B, T, d, h, w) fused maps; painting: (B, M, d) tokens; keyframe: (B,) index or -1."""
+        b, t, d, h, w = x.shape
+        if t > self.time.shape[0]:
+            raise ValueError(f"window of {t} frames exceeds model.max_frames={self.time.shape[0]}")
+        is_key = (torch.arange(t, device=x.device)[None] == keyframe[:, None]).to(x.dtype)  # (B, T)
+        tokens = rearrange(x, "b t d h w -> b t (h w) d")
+        tokens = tokens + self.time[:t, None, :] + is_key[:, :, None, None] * self.keyframe
+        for layer in self.layers:
+            tokens = layer(tokens, painting)
+        return rearrange(self.norm(tokens), "b t (h w) d -> b t d h w", h=h)
+
+
+class ConvDecoder(nn.Module):
+    """Ablation: per-frame residual convolutions in place of the Transformer."""
+
+    def __init__(self, *, width: int, layers: int, **_: object) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(
+            nn.Sequential(
+                nn.Conv2d(width, width, 3, padding=1), nn.GroupNorm(8 if width % 8 == 0 else 1, width),
+                nn.GELU(), nn.Conv2d(width, width, 3, padding=1),
+            )
+            for _ in range(2 * layers)
+        )
+
+    def forward(self, x: torch.Tensor, painting: torch.Tensor, keyframe: torch.Tensor) -> torch.Tensor:
+        b = x.shape[0]
+        y = rearrange(x, "b t d h w -> (b t) d h w")
+        for block in self.blocks:
+            y = y + block(y)
+        return rearrange(y, "(b t) d h w -> b t d h w", b=b)
+
+
+class UpsampleHead(nn.Module):
+    """Stride 16 -> 1 with skips from the fused stride-8 and stride-4 maps and the footage RGB."""
+
+    def __init__(self, *, width: int) -> None:
+        super().__init__()
+        w2, w4, w1 = width, max(16, width // 2), max(16, width // 4)
+
+        def block(cin: int, cout: int) -> nn.Sequential:
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.GELU(), nn.Conv2d(cout, cout, 3, padding=1), nn.GELU())
+
+        self.to8 = block(width + width, w2)  # upsampled tokens + fused stride-8 skip
+        self.to4 = block(w2 + width, w4)  # + fused stride-4 skip
+        self.to1 = block(w4 + 3, w1)  # full resolution + footage RGB for crisp structure
+        self.rgb = nn.Conv2d(w1, 3, 1)
+
+    def forward(self, x16: torch.Tensor, skip8: torch.Tensor, skip4: torch.Tensor, rgb: torch.Tensor) -> torch.Tensor:
+        """All inputs (N, C, h, w) with N = B*T; returns (N, 3, H, W) in [0, 1]."""
+        up = lambda t, ref: F.interpolate(t, size=ref.shape[-2:], mode="bilinear", align_corners=False)  # noqa: E731
+        x = self.to8(torch.cat([up(x16, skip8), skip8], dim=1))
+        x = self.to4(torch.cat([up(x, skip4), skip4], dim=1))
+        x = self.to1(torch.cat([up(x, rgb), rgb], dim=1))
+        return torch.sigmoid(self.rgb(x))
+
+
+DECODERS: dict[str, type[nn.Module]] = {"transformer": TransformerDecoder, "conv": ConvDecoder}
