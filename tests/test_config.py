@@ -43,7 +43,7 @@ def test_unknown_preset_and_heads_divisibility(tmp_path):
     with pytest.raises(ValueError, match="unknown preset"):
         load_config("huge")
     with pytest.raises(ValueError, match="divisible"):
-        load_config("tiny", ["model.width=30"])
+        load_config("tiny", ["model.width=31"])
     p = tmp_path / "c.yaml"
     p.write_text("model: {width: 64, heads: 4}\n")
     assert load_config(p).model.width == 64
