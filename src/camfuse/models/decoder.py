@@ -103,27 +103,37 @@ class ConvDecoder(nn.Module):
 
 
 class UpsampleHead(nn.Module):
-    """Stride 16 -> 1 with skips from the fused stride-8 and stride-4 maps and the footage RGB."""
+    """Stride 16 -> 1 with skips from the fused stride-8 and stride-4 maps and the footage RGB.
+
+    Channels shrink as resolution grows (d, d/2, d/4, 16) and each block starts with a 1x1
+    reduction, so the full-resolution part costs a few thousand MACs per pixel: most of the FLOPs
+    stay in the encoder, as they should for a renderer whose floor is the backbone.
+    """
 
     def __init__(self, *, width: int) -> None:
         super().__init__()
-        w2, w4, w1 = width, max(16, width // 2), max(16, width // 4)
+        w8, w4, w2, w1 = width, max(16, width // 2), max(16, width // 4), 16
 
         def block(cin: int, cout: int) -> nn.Sequential:
-            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.GELU(), nn.Conv2d(cout, cout, 3, padding=1), nn.GELU())
+            return nn.Sequential(nn.Conv2d(cin, cout, 1), nn.GELU(), nn.Conv2d(cout, cout, 3, padding=1), nn.GELU())
 
-        self.to8 = block(width + width, w2)  # upsampled tokens + fused stride-8 skip
-        self.to4 = block(w2 + width, w4)  # + fused stride-4 skip
-        self.to1 = block(w4 + 3, w1)  # full resolution + footage RGB for crisp structure
+        self.to8 = block(width + width, w8)  # upsampled tokens + fused stride-8 skip
+        self.to4 = block(w8 + width, w4)  # + fused stride-4 skip
+        self.to2 = block(w4, w2)
+        self.to1 = block(w2 + 3, w1)  # full resolution + footage RGB for crisp structure
         self.rgb = nn.Conv2d(w1, 3, 1)
 
     def forward(self, x16: torch.Tensor, skip8: torch.Tensor, skip4: torch.Tensor, rgb: torch.Tensor) -> torch.Tensor:
         """All inputs (N, C, h, w) with N = B*T; returns (N, 3, H, W) in [0, 1]."""
-        up = lambda t, ref: F.interpolate(t, size=ref.shape[-2:], mode="bilinear", align_corners=False)  # noqa: E731
-        x = self.to8(torch.cat([up(x16, skip8), skip8], dim=1))
-        x = self.to4(torch.cat([up(x, skip4), skip4], dim=1))
-        x = self.to1(torch.cat([up(x, rgb), rgb], dim=1))
+        x = self.to8(torch.cat([_up(x16, skip8.shape[-2:]), skip8], dim=1))
+        x = self.to4(torch.cat([_up(x, skip4.shape[-2:]), skip4], dim=1))
+        x = self.to2(_up(x, (rgb.shape[-2] // 2, rgb.shape[-1] // 2)))
+        x = self.to1(torch.cat([_up(x, rgb.shape[-2:]), rgb], dim=1))
         return torch.sigmoid(self.rgb(x))
+
+
+def _up(x: torch.Tensor, size) -> torch.Tensor:
+    return F.interpolate(x, size=tuple(size), mode="bilinear", align_corners=False)
 
 
 DECODERS: dict[str, type[nn.Module]] = {"transformer": TransformerDecoder, "conv": ConvDecoder}
