@@ -1,0 +1,53 @@
+"""DataModule: the infinite on-the-fly synthetic stream for training, a fixed split for validation.
+
+The training stream is an ``IterableDataset`` that shards itself by rank and worker, so Lightning
+must not (and does not) wrap it in a ``DistributedSampler``; the fixed validation split is map-style
+and does get one. On resume the stream starts past the samples already consumed instead of
+replaying the first ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader
+
+from ..config import CamFuseConfig
+from ..data.datasets import FixedSynthDataset, SynthDataset, collate, validation_seeds
+
+
+class CamFuseDataModule(L.LightningDataModule):
+    def __init__(self, cfg: CamFuseConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.val_set = FixedSynthDataset(
+            cfg.data, validation_seeds(cfg.data.seed, cfg.data.val_samples)
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        # global_step is already restored from the checkpoint when Lightning asks for this loader;
+        # skipping steps * batch * world stream indices passes every sample any rank has used
+        step = self.trainer.global_step if self.trainer is not None else 0
+        world = self.trainer.world_size if self.trainer is not None else 1
+        consumed = step * self.cfg.train.batch_size * world
+        return self._loader(SynthDataset(self.cfg.data, seed_offset=consumed))
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.val_set)
+
+    def preview_batch(self) -> dict[str, Any]:
+        """The fixed sample drawn on every preview sheet: the first clip of the validation split."""
+        return collate([self.val_set[0]])
+
+    def _loader(self, dataset: torch.utils.data.Dataset) -> DataLoader:
+        workers = self.cfg.data.workers
+        return DataLoader(
+            dataset,
+            batch_size=self.cfg.train.batch_size,
+            num_workers=workers,
+            collate_fn=collate,
+            persistent_workers=workers > 0,
+            pin_memory=torch.cuda.is_available(),
+        )

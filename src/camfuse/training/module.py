@@ -1,0 +1,129 @@
+"""The LightningModule: CamFuse + CamFuseLoss, AdamW with linear warmup and cosine decay.
+
+Training runs at ``strength = 1.0`` (full painterly transfer). Sampling strength in [0.5, 1] would
+teach the dynamic modality weights to interpolate, but the synthetic ground truth is always the fully
+painted frame: a lower strength with the same target would only teach the model to ignore the
+strength input. Strength is an inference-time knob until data with partial targets exists.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import lightning as L
+import torch
+from einops import rearrange
+from torchmetrics.functional.image import (
+    peak_signal_noise_ratio,
+    structural_similarity_index_measure,
+)
+
+from ..config import CamFuseConfig
+from ..losses import CamFuseLoss
+from ..models.camfuse import CamFuse, CamFuseOutput
+
+MIN_LR_RATIO = 0.1  # cosine decays to 10% of the peak, not 0: late steps still move (nanoGPT)
+
+
+def frame_psnr(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """(B, T, 3, H, W) pairs in [0, 1] -> (B,) PSNR averaged over each clip's frames."""
+    p, t = (rearrange(x, "b t c h w -> (b t) c h w").float() for x in (pred, target))
+    per_frame = peak_signal_noise_ratio(p, t, data_range=1.0, reduction="none", dim=(1, 2, 3))
+    return rearrange(per_frame, "(b t) -> b t", b=pred.shape[0]).mean(dim=1)
+
+
+def frame_ssim(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """(B, T, 3, H, W) pairs in [0, 1] -> (B,) SSIM averaged over each clip's frames."""
+    p, t = (rearrange(x, "b t c h w -> (b t) c h w").float() for x in (pred, target))
+    # kernel 7 (as the SSIM loss) so 32-px test crops still have a valid interior
+    per_frame = structural_similarity_index_measure(
+        p, t, data_range=1.0, kernel_size=7, reduction="none"
+    )
+    return rearrange(per_frame, "(b t) -> b t", b=pred.shape[0]).mean(dim=1)
+
+
+def warmup_cosine(step: int, *, warmup: int, total: int) -> float:
+    """LR multiplier: linear 0 -> 1 over ``warmup`` steps, then cosine 1 -> MIN_LR_RATIO at ``total``."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return MIN_LR_RATIO + (1 - MIN_LR_RATIO) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+class CamFuseModule(L.LightningModule):
+    """Wraps :class:`CamFuse` for Lightning; ``self.model`` is what gets exported."""
+
+    def __init__(self, cfg: CamFuseConfig | dict[str, Any]) -> None:
+        super().__init__()
+        cfg = cfg if isinstance(cfg, CamFuseConfig) else CamFuseConfig.from_dict(cfg)
+        self.save_hyperparameters({"cfg": cfg.to_dict()})  # so a .ckpt alone rebuilds the module
+        self.cfg = cfg
+        self.model = CamFuse(cfg.model)
+        self.loss = CamFuseLoss(cfg.loss)
+        # footage-as-output baseline on the fixed split, measured once: does the model beat it?
+        self.identity: dict[str, float] | None = None
+        self._identity_sum = torch.zeros(3)  # (sum of clip PSNRs, of SSIMs, clip count), this rank
+
+    def forward(self, batch: dict[str, Any]) -> CamFuseOutput:
+        b = batch["footage"].shape[0]
+        strength = torch.ones(b, device=batch["footage"].device)  # see the module docstring
+        return self.model(
+            batch["painting"],
+            batch["footage"],
+            role=batch["role"],
+            strength=strength,
+            keyframe=batch["keyframe"],
+        )
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        total, terms = self.loss(self(batch), batch)
+        b = batch["footage"].shape[0]
+        self.log("train/loss", total, prog_bar=True, batch_size=b)
+        self.log_dict({f"train/{k}": v for k, v in terms.items()}, batch_size=b)
+        self.log("train/lr", self.optimizers().param_groups[0]["lr"], batch_size=b)
+        return total
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        pred = self(batch).frames.float().clamp(0, 1)
+        target, b = batch["target"], batch["footage"].shape[0]
+        self.log(
+            "val/psnr", frame_psnr(pred, target).mean(), batch_size=b, sync_dist=True, prog_bar=True
+        )
+        self.log("val/ssim", frame_ssim(pred, target).mean(), batch_size=b, sync_dist=True)
+        if self.identity is None:
+            footage = batch["footage"]
+            sums = [frame_psnr(footage, target).sum(), frame_ssim(footage, target).sum()]
+            self._identity_sum += torch.tensor([*map(float, sums), float(b)])
+
+    def on_validation_epoch_end(self) -> None:
+        if self.identity is None and self._identity_sum[2] > 0:
+            # sum over ranks first: each rank saw only its shard of the fixed split
+            total = self.trainer.strategy.reduce(
+                self._identity_sum.to(self.device), reduce_op="sum"
+            )
+            psnr, ssim = (float(x) for x in total[:2] / total[2])
+            self.identity = {"val/psnr_identity": psnr, "val/ssim_identity": ssim}
+        if self.identity is not None:
+            self.log_dict(self.identity, sync_dist=True)  # same on all ranks
+        # a logged "step" is used as the x-axis value: val rows then carry the global step they
+        # measured (Lightning's default is the number of batches stepped before it, one less)
+        self.log("step", float(self.global_step), sync_dist=True)
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        t = self.cfg.train
+        # weight decay on matrices and kernels only, not on 1-d norm scales and biases (nanoGPT)
+        decay = [p for p in self.model.parameters() if p.requires_grad and p.ndim >= 2]
+        no_decay = [p for p in self.model.parameters() if p.requires_grad and p.ndim < 2]
+        optimizer = torch.optim.AdamW(
+            [
+                {"params": decay, "weight_decay": t.weight_decay},
+                {"params": no_decay, "weight_decay": 0.0},
+            ],
+            lr=t.lr,
+            betas=(0.9, 0.99),  # shorter 2nd-moment memory than 0.999: runs are short, lr high
+        )
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: warmup_cosine(step, warmup=t.warmup_steps, total=t.max_steps)
+        )
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}

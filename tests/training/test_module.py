@@ -1,0 +1,92 @@
+"""Pieces of the training package, without a Trainer."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from lightning.pytorch.strategies import DDPStrategy
+
+from camfuse.data.datasets import train_seed, validation_seeds
+from camfuse.training import CamFuseModule, train
+from camfuse.training.callbacks import preview_sheet
+from camfuse.training.datamodule import CamFuseDataModule
+from camfuse.training.module import MIN_LR_RATIO, frame_psnr, warmup_cosine
+from camfuse.training.run import _strategy
+
+
+def test_warmup_then_cosine():
+    lr = [warmup_cosine(s, warmup=10, total=100) for s in range(101)]
+    assert lr[0] == pytest.approx(0.1) and lr[9] == pytest.approx(1.0)
+    assert all(
+        a >= b for a, b in zip(lr[10:], lr[11:], strict=False)
+    )  # monotone decay after warmup
+    assert lr[100] == pytest.approx(MIN_LR_RATIO)
+
+
+def test_preview_sheet_rows_and_columns():
+    s, t = 32, 3
+    frames = torch.rand(t, 3, s, s)
+    sheet = preview_sheet(torch.zeros(3, s, s), frames, frames, torch.ones(t, 3, s, s))
+    scale = sheet.shape[0] // (4 * s)
+    assert sheet.shape == (4 * s * scale, t * s * scale, 3) and sheet.dtype.name == "uint8"
+    assert (sheet[: s * scale, : s * scale] == 0).all()  # painting (zeros) top-left
+    assert (sheet[3 * s * scale :] == 255).all()  # truth (ones) on the last row
+
+
+def test_frame_psnr_is_per_clip_and_orders_errors():
+    x = torch.rand(2, 3, 3, 32, 32)
+    assert frame_psnr(x, (x + 0.1).clamp(0, 1)).shape == (2,)
+    assert frame_psnr(x, x * 0 + 0.5).lt(frame_psnr(x, (x + 0.01).clamp(0, 1))).all()
+
+
+def test_validation_is_the_fixed_split_and_resume_skips_used_samples(fast_cfg):
+    data = CamFuseDataModule(fast_cfg)
+    assert data.val_set.seeds == validation_seeds(fast_cfg.data.seed, fast_cfg.data.val_samples)
+
+    class FakeTrainer:
+        global_step, world_size = 5, 2
+
+    data.trainer = FakeTrainer()
+    stream = data.train_dataloader().dataset.seeds()
+    first = next(stream)  # rank 0 of 2 after 5 steps of batch 2: 20 samples were used
+    assert first == train_seed(fast_cfg.data.seed, 5 * fast_cfg.train.batch_size * 2)
+
+
+def test_multi_process_cpu_spawns_with_gloo():
+    assert _strategy("cpu", devices=1, num_nodes=1) == "auto"
+    s = _strategy("cpu", devices=2, num_nodes=1)
+    assert isinstance(s, DDPStrategy)
+    assert (s._start_method, s._process_group_backend) == ("spawn", "gloo")
+    # across nodes, processes are started outside this one: Lightning's default launcher joins them
+    assert _strategy("cpu", devices=2, num_nodes=2)._start_method == "popen"
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"precision": "16-mixed", "accelerator": "cpu"}, "needs CUDA"),
+        ({"precision": "fp8"}, "unknown precision"),
+        ({"devices": 0}, "at least 1"),
+        ({"resume": "/nonexistent/last.ckpt"}, "checkpoint not found"),
+        ({"accelerator": "tpu"}, "unknown accelerator"),
+    ],
+)
+def test_bad_arguments_fail_before_training(fast_cfg, tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        train(fast_cfg, out_dir=tmp_path, progress=False, **kwargs)
+    assert not (tmp_path / "config.json").exists()
+
+
+def test_a_few_steps_on_one_batch_reduce_the_loss(fast_cfg):
+    torch.manual_seed(0)
+    module = CamFuseModule(fast_cfg)
+    batch = CamFuseDataModule(fast_cfg).preview_batch()
+    opt = torch.optim.AdamW(module.parameters(), lr=1e-3)
+    losses = []
+    for _ in range(8):
+        total, _ = module.loss(module(batch), batch)
+        opt.zero_grad()
+        total.backward()
+        opt.step()
+        losses.append(total.item())
+    assert losses[-1] < losses[0]
