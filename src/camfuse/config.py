@@ -30,6 +30,7 @@ class ModelConfig:
     cross_modal_attention: bool = True  # channel weights for each path from both paths' descriptors
     weighting: str = "dynamic"  # dynamic (learned gates) | static (fixed 0.5/0.5) for the ablation
     pixel_gates: bool = True  # dynamic weights vary per pixel as well as per channel
+    painting_rgb: bool = True  # also retrieve painting *pixels* through the correspondence (to the head)
     decoder: str = "transformer"  # transformer | conv (per-frame, the -decoder ablation)
     decoder_layers: int = 2  # each layer: spatial self-attn, temporal self-attn, cross-attn, MLP
     heads: int = 4  # width / heads = head dim; 24-32-d heads keep attention cheap at stride 16

@@ -68,7 +68,7 @@ class StyleLoss(nn.Module):
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         p, t = (rearrange(x, "b t c h w -> (b t) c h w") for x in (pred, target))
         loss = p.new_zeros(())
-        for fp, ft in zip(self.features(p), self.features(t)):
+        for fp, ft in zip(self.features(p), self.features(t), strict=False):
             loss = loss + (self.gram(fp) - self.gram(ft)).abs().mean()
         return loss
 

@@ -30,6 +30,7 @@ from .fusion import CrossModalChannelAttention, ModalityWeighting
 @dataclass
 class PaintingFeatures:
     maps: list[torch.Tensor]  # projected painting maps at strides 4, 8, 16: (B, d, h, w)
+    pixels: torch.Tensor  # the painting itself (B, 3, H, W), retrieved per pixel for the head
 
     @property
     def descriptor(self) -> torch.Tensor:  # (B, d) global painting descriptor
@@ -78,14 +79,14 @@ class CamFuse(nn.Module):
             width=d, heads=cfg.heads, layers=cfg.decoder_layers, mlp_ratio=cfg.mlp_ratio,
             dropout=cfg.dropout, max_frames=cfg.max_frames,
         )
-        self.head = UpsampleHead(width=d)
+        self.head = UpsampleHead(width=d, painting_rgb=cfg.painting_rgb)
 
     def encode_painting(self, painting: torch.Tensor) -> PaintingFeatures:
         """(B, 3, H, W) in [0, 1] -> projected multi-scale painting features."""
         _check_size(painting)
         feats = self.encoder.painting(painting)
-        maps = [proj(cam(f)) for f, cam, proj in zip(feats, self.cam_painting, self.proj_painting)]
-        return PaintingFeatures(maps=maps)
+        maps = [proj(cam(f)) for f, cam, proj in zip(feats, self.cam_painting, self.proj_painting, strict=False)]
+        return PaintingFeatures(maps=maps, pixels=painting)
 
     def forward(
         self,
@@ -106,17 +107,20 @@ class CamFuse(nn.Module):
 
         frames = rearrange(footage, "b t c h w -> (b t) c h w")  # fold frames into the batch
         feats = self.encoder.footage(frames)
-        fmaps = [proj(cam(f)) for f, cam, proj in zip(feats, self.cam_footage, self.proj_footage)]
+        fmaps = [proj(cam(f)) for f, cam, proj in zip(feats, self.cam_footage, self.proj_footage, strict=False)]
+        values = pf.maps[::-1] + ([pf.pixels] if self.cfg.painting_rgb else [])  # strides 16, 8, 4 (, 1)
         retrieved, corr = self.correspondence(
-            rearrange(fmaps[-1], "(b t) d h w -> b t d h w", b=b), pf.maps[-1], pf.maps[::-1], role
+            rearrange(fmaps[-1], "(b t) d h w -> b t d h w", b=b), pf.maps[-1], values, role
         )
-        retrieved = [rearrange(r, "b t d h w -> (b t) d h w") for r in retrieved[::-1]]  # strides 4, 8, 16
+        retrieved = [rearrange(r, "b t d h w -> (b t) d h w") for r in retrieved]
+        pixels = retrieved[3] if self.cfg.painting_rgb else None  # (B*T, 3, H, W) painting colours
+        retrieved = retrieved[2::-1]  # strides 4, 8, 16
 
         rep = lambda x: x.repeat_interleave(t, dim=0)  # noqa: E731  per-clip -> per-frame
         g_p = rep(pf.descriptor)
         g_f = rep(rearrange(fmaps[-1], "(b t) d h w -> b t d h w", b=b).mean(dim=(1, 3, 4)))
         fused, alphas, channel_w = [], [], {}
-        for i, (f, r) in enumerate(zip(fmaps, retrieved)):
+        for i, (f, r) in enumerate(zip(fmaps, retrieved, strict=False)):
             if self.cross_modal is not None:
                 w_f, w_p = self.cross_modal[i](g_f, g_p)
                 f, r = f * w_f[:, :, None, None], r * w_p[:, :, None, None]
@@ -126,7 +130,7 @@ class CamFuse(nn.Module):
             alphas.append(alpha)
 
         x16 = self.decoder(rearrange(fused[-1], "(b t) d h w -> b t d h w", b=b), pf.tokens, keyframe)
-        out = self.head(rearrange(x16, "b t d h w -> (b t) d h w"), fused[1], fused[0], frames)
+        out = self.head(rearrange(x16, "b t d h w -> (b t) d h w"), fused[1], fused[0], frames, pixels)
         attention = {**channel_w, **self._cam_weights(), "correspondence": corr}
         return CamFuseOutput(
             frames=rearrange(out, "(b t) c h w -> b t c h w", b=b),

@@ -7,7 +7,9 @@ encoding lets the network choose (role 0 can lean on position, role 1 can switch
 
 Matching happens once, at stride 16, and the same attention weights retrieve the finer painting
 features: stride-8 and stride-4 maps are folded space-to-depth into stride-16 tokens (4 and 16
-sub-positions), retrieved as one vector, and unfolded again at the footage location. This is the
+sub-positions), retrieved as one vector, and unfolded again at the footage location. With
+``model.painting_rgb`` the painting's own pixels (16x16 per token) are retrieved the same way and
+handed to the image head, so paint colours can be copied rather than re-synthesised from features. This is the
 attention-warp used in reference-based colourisation (e.g. Zhang et al., "Deep Exemplar-based Video
 Colorization", CVPR 2019); its caveat is that sub-token layout is copied, not rotated, so large
 rotations between painting and footage blur fine detail.

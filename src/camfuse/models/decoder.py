@@ -110,7 +110,7 @@ class UpsampleHead(nn.Module):
     stay in the encoder, as they should for a renderer whose floor is the backbone.
     """
 
-    def __init__(self, *, width: int) -> None:
+    def __init__(self, *, width: int, painting_rgb: bool = False) -> None:
         super().__init__()
         w8, w4, w2, w1 = width, max(16, width // 2), max(16, width // 4), 16
 
@@ -120,11 +120,16 @@ class UpsampleHead(nn.Module):
         self.to8 = block(width + width, w8)  # upsampled tokens + fused stride-8 skip
         self.to4 = block(w8 + width, w4)  # + fused stride-4 skip
         self.to2 = block(w4, w2)
-        self.to1 = block(w2 + 3, w1)  # full resolution + footage RGB for crisp structure
+        # full resolution + footage RGB for crisp structure (+ painting colours retrieved per pixel)
+        self.to1 = block(w2 + (6 if painting_rgb else 3), w1)
         self.rgb = nn.Conv2d(w1, 3, 1)
 
-    def forward(self, x16: torch.Tensor, skip8: torch.Tensor, skip4: torch.Tensor, rgb: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x16: torch.Tensor, skip8: torch.Tensor, skip4: torch.Tensor, rgb: torch.Tensor, pixels: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """All inputs (N, C, h, w) with N = B*T; returns (N, 3, H, W) in [0, 1]."""
+        if pixels is not None:
+            rgb = torch.cat([rgb, pixels], dim=1)
         x = self.to8(torch.cat([_up(x16, skip8.shape[-2:]), skip8], dim=1))
         x = self.to4(torch.cat([_up(x, skip4.shape[-2:]), skip4], dim=1))
         x = self.to2(_up(x, (rgb.shape[-2] // 2, rgb.shape[-1] // 2)))
