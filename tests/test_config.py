@@ -24,6 +24,15 @@ def test_paper_preset_is_the_paper():
     assert not cfg.model.shared_backbone
 
 
+def test_overrides_coerce_to_field_type():
+    assert load_config("tiny", ["train.lr=2e-3"]).train.lr == 0.002
+    assert load_config("tiny", ["train.lr=1"]).train.lr == 1.0
+    with pytest.raises(ValueError, match="expects a number"):
+        load_config("tiny", ["train.lr=fast"])
+    with pytest.raises(ValueError, match="expects an integer"):
+        load_config("tiny", ["train.max_steps=1.5"])
+
+
 def test_overrides_parse_types():
     cfg = load_config("tiny", ["train.lr=0.01", "model.attention=eca", "data.painters=[oil, cel]"])
     assert cfg.train.lr == 0.01 and cfg.model.attention == "eca" and cfg.data.painters == ["oil", "cel"]

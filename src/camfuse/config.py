@@ -119,8 +119,22 @@ class CamFuseConfig:
                     node = node[p]
                 if leaf not in node:
                     raise ValueError(f"unknown config field {key!r}")
-                node[leaf] = yaml.safe_load(raw)
+                node[leaf] = _coerce(key, yaml.safe_load(raw), node[leaf])
         return CamFuseConfig.from_dict(d)
+
+
+def _coerce(key: str, value: Any, current: Any) -> Any:
+    """YAML reads ``2e-3`` as a string and ``1`` as an int: convert to the field's current type."""
+    if isinstance(current, bool) or current is None or value is None:
+        return value
+    if isinstance(current, float) and isinstance(value, int | str):
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError(f"{key} expects a number, got {value!r}") from None
+    if isinstance(current, int) and not isinstance(value, int):
+        raise ValueError(f"{key} expects an integer, got {value!r}")
+    return value
 
 
 def _merge(base: dict[str, Any], new: dict[str, Any]) -> None:
