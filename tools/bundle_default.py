@@ -1,0 +1,36 @@
+"""Bundle a trained run as the package's default model (fp16 safetensors + config JSON).
+
+    .venv/bin/python tools/bundle_default.py runs/default-cpu
+
+Reads ``RUN/model.safetensors`` and ``RUN/metrics.json`` and writes
+``src/camfuse/assets/default.{safetensors,json}`` with a note that says how it was trained, which
+``camfuse render`` / ``camfuse demo`` print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from camfuse.checkpoint import DEFAULT_MODEL, load_model, save_checkpoint
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", type=Path, help="a `camfuse train` run folder")
+    parser.add_argument("--note", default="", help="text shown to users (default: built from metrics.json)")
+    args = parser.parse_args()
+    model, cfg = load_model(args.run / "model.safetensors")
+    metrics = json.loads((args.run / "metrics.json").read_text())
+    note = args.note or (
+        f"preliminary model: preset '{cfg.name}' trained only {metrics['steps']} steps "
+        f"({metrics['wall_seconds'] / 60:.0f} min on 2 CPU cores) with `camfuse train`; "
+        f"val PSNR {metrics['val/psnr']:.2f} dB vs {metrics['val/psnr_identity']:.2f} dB for the footage itself"
+    )
+    path = save_checkpoint(DEFAULT_MODEL, model, cfg, half=True, note=note, extra={"training": metrics})
+    print(f"{path} ({path.stat().st_size / 1e6:.1f} MB): {note}")
+
+
+if __name__ == "__main__":
+    main()
