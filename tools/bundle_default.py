@@ -10,10 +10,24 @@ Reads ``RUN/model.safetensors`` and ``RUN/metrics.json`` and writes
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 from pathlib import Path
 
 from camfuse.checkpoint import DEFAULT_MODEL, load_model, save_checkpoint
+
+
+def _metrics(run: Path) -> dict:
+    """metrics.json of a finished run, else the last validation row of a run still going."""
+    if (run / "metrics.json").exists():
+        return json.loads((run / "metrics.json").read_text())
+    rows = [r for f in sorted(run.glob("csv/version_*/metrics.csv")) for r in csv.DictReader(f.open())]
+    last = [r for r in rows if r.get("val/psnr")][-1]
+    ident = next(r["val/psnr_identity"] for r in rows if r.get("val/psnr_identity"))
+    start = (run / "config.json").stat().st_mtime
+    wall = (run / "model.safetensors").stat().st_mtime - start
+    return {"steps": int(last["step"]), "wall_seconds": wall, "val/psnr": float(last["val/psnr"]),
+            "val/ssim": float(last["val/ssim"]), "val/psnr_identity": float(ident)}
 
 
 def main() -> None:
@@ -22,7 +36,7 @@ def main() -> None:
     parser.add_argument("--note", default="", help="text shown to users (default: built from metrics.json)")
     args = parser.parse_args()
     model, cfg = load_model(args.run / "model.safetensors")
-    metrics = json.loads((args.run / "metrics.json").read_text())
+    metrics = _metrics(args.run)
     note = args.note or (
         f"preliminary model: preset '{cfg.name}' trained only {metrics['steps']} steps "
         f"({metrics['wall_seconds'] / 60:.0f} min on 2 CPU cores) with `camfuse train`; "
