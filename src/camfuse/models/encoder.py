@@ -54,9 +54,16 @@ def _build_resnet(name: str, weights: str | None) -> ResNet:
         net.load_state_dict(state, strict=False)
         return net
     try:
-        return builder(weights=enum[weights])  # downloads only if not cached: offline raises
+        choice = enum[weights]
     except KeyError:
         raise ValueError(f"unknown weights {weights!r} for {name}; one of {[e.name for e in enum]}") from None
+    try:
+        return builder(weights=choice)  # reads the torch hub cache; downloads only if not cached
+    except OSError as exc:  # URLError is an OSError: offline and not cached
+        raise ValueError(
+            f"{name} {weights} weights are not in the torch hub cache and cannot be downloaded "
+            f"({exc.__class__.__name__}); pass a local .pth/.safetensors file instead"
+        ) from None
 
 
 class ResNetTrunk(nn.Module):
