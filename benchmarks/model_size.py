@@ -36,7 +36,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for name in args.presets.split(","):
         params, gflops, s, t = measure(name)
-        print(f"| {name} | {load_config(name).model.backbone} | {params:.2f} | {s} | {t} | {gflops:.2f} |")
+        print(
+            f"| {name} | {load_config(name).model.backbone} | {params:.2f} | {s} | {t} | {gflops:.2f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,9 @@ def test_bundled_model_loads_and_describes_itself():
     model, cfg = load_model(None)
     meta = read_meta(DEFAULT_MODEL)
     assert meta["note"] and meta["dtype"] == "float16"
-    assert meta["training"]["val/psnr"] > meta["training"]["val/psnr_identity"]  # it learned something
+    assert (
+        meta["training"]["val/psnr"] > meta["training"]["val/psnr_identity"]
+    )  # it learned something
     with safe_open(str(DEFAULT_MODEL), "pt") as f:
         assert all(f.get_tensor(k).dtype.is_floating_point for k in list(f.keys())[:5])
     assert DEFAULT_MODEL.stat().st_size < 60e6
@@ -31,7 +33,9 @@ def test_bundled_model_renders_a_short_clip(tmp_path):
     for i in range(5):
         write_image(footage / f"{i:02d}.png", np.roll(base, 2 * i, axis=1))
     write_image(tmp_path / "paint.png", base[:, ::-1].copy())
-    summary = render(tmp_path / "paint.png", footage, tmp_path / "out.mp4", keyframe=0, size=64, device="cpu")
+    summary = render(
+        tmp_path / "paint.png", footage, tmp_path / "out.mp4", keyframe=0, size=64, device="cpu"
+    )
     info = probe_footage(tmp_path / "out.mp4")
     assert (info.frames, info.size) == (5, "64x48") and summary.frames == 5
 

@@ -35,13 +35,21 @@ def test_overrides_coerce_to_field_type():
 
 def test_overrides_parse_types():
     cfg = load_config("tiny", ["train.lr=0.01", "model.attention=eca", "data.painters=[oil, cel]"])
-    assert cfg.train.lr == 0.01 and cfg.model.attention == "eca" and cfg.data.painters == ["oil", "cel"]
+    assert (
+        cfg.train.lr == 0.01
+        and cfg.model.attention == "eca"
+        and cfg.data.painters == ["oil", "cel"]
+    )
     assert load_config("tiny", {"model": {"width": 64}}).model.width == 64
 
 
 @pytest.mark.parametrize(
     "bad, msg",
-    [(["model.nope=1"], "unknown config field"), (["nope.x=1"], "unknown config section"), (["model.width"], "of the form")],
+    [
+        (["model.nope=1"], "unknown config field"),
+        (["nope.x=1"], "unknown config section"),
+        (["model.width"], "of the form"),
+    ],
 )
 def test_bad_overrides(bad, msg):
     with pytest.raises(ValueError, match=msg):
@@ -59,5 +67,7 @@ def test_unknown_preset_and_heads_divisibility(tmp_path):
 
 
 def test_parameter_counts_grow_with_preset():
-    counts = [sum(p.numel() for p in CamFuse(load_config(n).model).parameters()) for n in ("tiny", "cpu")]
+    counts = [
+        sum(p.numel() for p in CamFuse(load_config(n).model).parameters()) for n in ("tiny", "cpu")
+    ]
     assert counts[0] < counts[1]

@@ -23,4 +23,12 @@ def render(*args, **kwargs):
     return _render(*args, **kwargs)
 
 
-__all__ = ["CamFuse", "CamFuseConfig", "CamFuseOutput", "load_config", "load_model", "render", "__version__"]
+__all__ = [
+    "CamFuse",
+    "CamFuseConfig",
+    "CamFuseOutput",
+    "load_config",
+    "load_model",
+    "render",
+    "__version__",
+]

@@ -43,17 +43,32 @@ def _sha256(path: Path) -> str:
 
 
 def save_checkpoint(
-    path: str | Path, model: CamFuse, cfg: CamFuseConfig, *, half: bool = False, note: str = "", extra: dict[str, Any] | None = None
+    path: str | Path,
+    model: CamFuse,
+    cfg: CamFuseConfig,
+    *,
+    half: bool = False,
+    note: str = "",
+    extra: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``X.safetensors`` + ``X.json`` atomically (temp names, then rename); returns the weights path."""
     weights, meta = _paths(path)
     weights.parent.mkdir(parents=True, exist_ok=True)
     dtype = torch.float16 if half else torch.float32
-    state = {k: (v.detach().to("cpu", dtype) if v.is_floating_point() else v.detach().cpu()).contiguous() for k, v in model.state_dict().items()}
+    state = {
+        k: (v.detach().to("cpu", dtype) if v.is_floating_point() else v.detach().cpu()).contiguous()
+        for k, v in model.state_dict().items()
+    }
     tmp_w = weights.with_name(f".{weights.name}.partial")
     tmp_m = meta.with_name(f".{meta.name}.partial")
     save_file(state, str(tmp_w))
-    info = {"config": cfg.to_dict(), "note": note, "sha256": _sha256(tmp_w), "dtype": str(dtype).removeprefix("torch."), **(extra or {})}
+    info = {
+        "config": cfg.to_dict(),
+        "note": note,
+        "sha256": _sha256(tmp_w),
+        "dtype": str(dtype).removeprefix("torch."),
+        **(extra or {}),
+    }
     tmp_m.write_text(json.dumps(info, indent=2, sort_keys=True))
     os.replace(tmp_w, weights)
     os.replace(tmp_m, meta)
@@ -72,7 +87,9 @@ def read_meta(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(f"model config is not valid JSON: {meta}") from None
 
 
-def load_model(path: str | Path | None = None, device: str | torch.device = "cpu") -> tuple[CamFuse, CamFuseConfig]:
+def load_model(
+    path: str | Path | None = None, device: str | torch.device = "cpu"
+) -> tuple[CamFuse, CamFuseConfig]:
     """Load weights + config (None = the bundled default), verify, and return an eval-mode model."""
     path = DEFAULT_MODEL if path is None else Path(path)
     weights, _ = _paths(path)
@@ -83,7 +100,9 @@ def load_model(path: str | Path | None = None, device: str | torch.device = "cpu
         cfg = CamFuseConfig.from_dict(info["config"])
         model = CamFuse(cfg.model)
     except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(f"model config in {weights.with_suffix('.json')} is invalid: {exc}") from None
+        raise CheckpointError(
+            f"model config in {weights.with_suffix('.json')} is invalid: {exc}"
+        ) from None
     try:
         state = load_file(str(weights))
     except (SafetensorError, OSError) as exc:

@@ -361,7 +361,11 @@ def data_make(
     size: int = typer.Option(
         128, "--size", metavar="PX", help="Square frame size in px, a multiple of 16."
     ),
-    seed: int = typer.Option(0, "--seed", help="Split seed: clip seeds come from the held-out range, never used by training; a different --seed gives a disjoint split."),
+    seed: int = typer.Option(
+        0,
+        "--seed",
+        help="Split seed: clip seeds come from the held-out range, never used by training; a different --seed gives a disjoint split.",
+    ),
     painters: str | None = typer.Option(
         None, "--painters", help="Comma-separated painter names (default: all)."
     ),

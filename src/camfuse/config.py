@@ -23,14 +23,18 @@ PRESET_DIR = Path(__file__).parent / "presets"
 class ModelConfig:
     backbone: str = "resnet18"  # resnet10 | resnet18 | resnet34 | resnet50; paper uses resnet50
     shared_backbone: bool = False  # paper: separate weights per path (painting vs footage)
-    weights: str | None = None  # torchvision enum name ("IMAGENET1K_V1") or a local .pth; None = offline
+    weights: str | None = (
+        None  # torchvision enum name ("IMAGENET1K_V1") or a local .pth; None = offline
+    )
     width: int = 96  # fused token width d; the decoder runs at this width
     attention: str = "se"  # channel attention per path and scale: se | eca | cbam | none
     reduction: int = 8  # SE/CBAM bottleneck ratio
     cross_modal_attention: bool = True  # channel weights for each path from both paths' descriptors
     weighting: str = "dynamic"  # dynamic (learned gates) | static (fixed 0.5/0.5) for the ablation
     pixel_gates: bool = True  # dynamic weights vary per pixel as well as per channel
-    painting_rgb: bool = True  # also retrieve painting *pixels* through the correspondence (to the head)
+    painting_rgb: bool = (
+        True  # also retrieve painting *pixels* through the correspondence (to the head)
+    )
     decoder: str = "transformer"  # transformer | conv (per-frame, the -decoder ablation)
     decoder_layers: int = 2  # each layer: spatial self-attn, temporal self-attn, cross-attn, MLP
     heads: int = 4  # width / heads = head dim; 24-32-d heads keep attention cheap at stride 16
@@ -40,7 +44,9 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.width % self.heads:
-            raise ValueError(f"model.width ({self.width}) must be divisible by model.heads ({self.heads})")
+            raise ValueError(
+                f"model.width ({self.width}) must be divisible by model.heads ({self.heads})"
+            )
 
 
 @dataclass
@@ -169,13 +175,17 @@ def presets() -> list[str]:
     return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
 
 
-def load_config(preset_or_path: str | Path = "tiny", overrides: list[str] | dict | None = None) -> CamFuseConfig:
+def load_config(
+    preset_or_path: str | Path = "tiny", overrides: list[str] | dict | None = None
+) -> CamFuseConfig:
     """A preset name (``tiny``/``cpu``/``paper``) or a YAML/JSON file path, then overrides."""
     path = Path(preset_or_path)
     if not path.suffix:
         path = PRESET_DIR / f"{preset_or_path}.yaml"
         if not path.exists():
-            raise ValueError(f"unknown preset {preset_or_path!r}; choose one of {', '.join(presets())}")
+            raise ValueError(
+                f"unknown preset {preset_or_path!r}; choose one of {', '.join(presets())}"
+            )
     if not path.exists():
         raise ValueError(f"config file not found: {path}")
     raw = yaml.safe_load(path.read_text()) or {}

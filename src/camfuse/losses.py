@@ -47,7 +47,9 @@ class StyleLoss(nn.Module):
         for cout in widths:
             conv = nn.Conv2d(cin, cout, 3, stride=2, padding=1)
             with torch.no_grad():
-                conv.weight.copy_(torch.randn(conv.weight.shape, generator=gen) * (2.0 / (9 * cin)) ** 0.5)
+                conv.weight.copy_(
+                    torch.randn(conv.weight.shape, generator=gen) * (2.0 / (9 * cin)) ** 0.5
+                )
                 conv.bias.zero_()
             layers.append(conv)
             cin = cout
@@ -89,7 +91,11 @@ class FeatureAlignmentLoss(nn.Module):
     """
 
     def forward(self, align: dict[str, torch.Tensor], role: torch.Tensor) -> torch.Tensor:
-        f, p, k = align["footage"], align["painting"], align["keyframe"]  # (B,T,d,h,w), (B,d,h,w), (B,)
+        f, p, k = (
+            align["footage"],
+            align["painting"],
+            align["keyframe"],
+        )  # (B,T,d,h,w), (B,d,h,w), (B,)
         mf, sf = f.mean(dim=(1, 3, 4)), f.std(dim=(1, 3, 4))
         mp, sp = p.mean(dim=(2, 3)), p.std(dim=(2, 3))
         loss = (mf - mp).pow(2).mean() + (sf - sp).pow(2).mean()
@@ -106,12 +112,18 @@ class TemporalLoss(nn.Module):
     t) must match the ground truth's change, on pixels visible in both frames. Comparing against the
     ground truth's own warping residual removes the interpolation error of the warp itself."""
 
-    def forward(self, pred: torch.Tensor, target: torch.Tensor, flow: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, pred: torch.Tensor, target: torch.Tensor, flow: torch.Tensor, valid: torch.Tensor
+    ) -> torch.Tensor:
         if pred.shape[1] < 2:
             return pred.new_zeros(())
         fl = rearrange(flow, "b t c h w -> (b t) c h w")
-        prev_p, cur_p = (rearrange(x, "b t c h w -> (b t) c h w") for x in (pred[:, :-1], pred[:, 1:]))
-        prev_t, cur_t = (rearrange(x, "b t c h w -> (b t) c h w") for x in (target[:, :-1], target[:, 1:]))
+        prev_p, cur_p = (
+            rearrange(x, "b t c h w -> (b t) c h w") for x in (pred[:, :-1], pred[:, 1:])
+        )
+        prev_t, cur_t = (
+            rearrange(x, "b t c h w -> (b t) c h w") for x in (target[:, :-1], target[:, 1:])
+        )
         m = rearrange(valid, "b t c h w -> (b t) c h w")
         res_p = cur_p - backward_warp(prev_p, fl)
         res_t = cur_t - backward_warp(prev_t, fl)
@@ -128,7 +140,9 @@ class CamFuseLoss(nn.Module):
         self.align = FeatureAlignmentLoss()
         self.temporal = TemporalLoss()
 
-    def forward(self, output: CamFuseOutput, batch: dict) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def forward(
+        self, output: CamFuseOutput, batch: dict
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         pred, target = output.frames.float(), batch["target"].float()
         c = self.cfg
         terms: dict[str, torch.Tensor] = {}
@@ -139,8 +153,13 @@ class CamFuseLoss(nn.Module):
         if c.style:
             terms["style"] = self.style(pred, target)
         if c.align:
-            terms["align"] = self.align({k: v.float() if v.is_floating_point() else v for k, v in output.align.items()}, batch["role"])
+            terms["align"] = self.align(
+                {k: v.float() if v.is_floating_point() else v for k, v in output.align.items()},
+                batch["role"],
+            )
         if c.temporal:
-            terms["temporal"] = self.temporal(pred, target, batch["flow"].float(), batch["valid"].float())
+            terms["temporal"] = self.temporal(
+                pred, target, batch["flow"].float(), batch["valid"].float()
+            )
         total = sum(getattr(c, name) * value for name, value in terms.items())
         return total, {name: value.detach() for name, value in terms.items()}

@@ -20,5 +20,7 @@ def backward_warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     )
     x = xs + flow[:, 0]
     y = ys + flow[:, 1]
-    grid = torch.stack([2 * x / max(w - 1, 1) - 1, 2 * y / max(h - 1, 1) - 1], dim=-1)  # (N, H, W, 2)
+    grid = torch.stack(
+        [2 * x / max(w - 1, 1) - 1, 2 * y / max(h - 1, 1) - 1], dim=-1
+    )  # (N, H, W, 2)
     return F.grid_sample(image, grid, mode="bilinear", padding_mode="border", align_corners=True)

@@ -10,7 +10,9 @@ from tests.conftest import make_batch
 
 
 def run(model, batch):
-    return model(batch["painting"], batch["footage"], role=batch["role"], keyframe=batch["keyframe"])
+    return model(
+        batch["painting"], batch["footage"], role=batch["role"], keyframe=batch["keyframe"]
+    )
 
 
 @pytest.mark.parametrize("role", [0, 1])
@@ -68,7 +70,13 @@ def test_cached_painting_features_match(tiny_config):
     with torch.no_grad():
         a = run(model, batch).frames
         feats = model.encode_painting(batch["painting"])
-        b = model(None, batch["footage"], role=batch["role"], keyframe=batch["keyframe"], painting_features=feats).frames
+        b = model(
+            None,
+            batch["footage"],
+            role=batch["role"],
+            keyframe=batch["keyframe"],
+            painting_features=feats,
+        ).frames
     torch.testing.assert_close(a, b)
 
 
@@ -77,7 +85,9 @@ def test_strength_zero_ignores_painting(tiny_config):
     batch = make_batch()
     zero = torch.zeros(2)
     with torch.no_grad():
-        a = model(batch["painting"], batch["footage"], role=batch["role"], strength=zero).modality_weights
+        a = model(
+            batch["painting"], batch["footage"], role=batch["role"], strength=zero
+        ).modality_weights
     assert torch.count_nonzero(a) == 0
 
 
@@ -143,8 +153,12 @@ def test_load_rejects_corrupt_and_mismatched(tiny_config, tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(CheckpointError, match="corrupt"):
         load_model(path)
-    other = dataclasses.replace(tiny_config, model=dataclasses.replace(tiny_config.model, width=64, heads=2))
-    path2 = save_checkpoint(tmp_path / "m2", CamFuse(other.model), tiny_config)  # weights of another shape
+    other = dataclasses.replace(
+        tiny_config, model=dataclasses.replace(tiny_config.model, width=64, heads=2)
+    )
+    path2 = save_checkpoint(
+        tmp_path / "m2", CamFuse(other.model), tiny_config
+    )  # weights of another shape
     with pytest.raises(CheckpointError, match="does not match"):
         load_model(path2)
     with pytest.raises(CheckpointError, match="not found"):

@@ -6,4 +6,12 @@ from .camfuse import CamFuse, CamFuseOutput, PaintingFeatures
 from .decoder import DECODERS
 from .encoder import BACKBONES
 
-__all__ = ["ATTENTION", "BACKBONES", "DECODERS", "CamFuse", "CamFuseOutput", "PaintingFeatures", "create_attn"]
+__all__ = [
+    "ATTENTION",
+    "BACKBONES",
+    "DECODERS",
+    "CamFuse",
+    "CamFuseOutput",
+    "PaintingFeatures",
+    "create_attn",
+]

@@ -33,7 +33,9 @@ class SqueezeExcite(nn.Module):
 
 
 class EfficientChannelAttention(nn.Module):
-    def __init__(self, channels: int, *, reduction: int = 16, gamma: int = 2, beta: int = 1) -> None:
+    def __init__(
+        self, channels: int, *, reduction: int = 16, gamma: int = 2, beta: int = 1
+    ) -> None:
         super().__init__()
         k = int(abs((math.log2(channels) + beta) / gamma))
         k = k if k % 2 else k + 1  # odd kernel so the conv is centred on each channel

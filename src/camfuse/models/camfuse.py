@@ -44,8 +44,12 @@ class PaintingFeatures:
 @dataclass
 class CamFuseOutput:
     frames: torch.Tensor  # (B, T, 3, H, W) in [0, 1]
-    modality_weights: torch.Tensor  # (B, T, 1, h, w) channel-mean painting weight alpha at stride 16
-    attention: dict[str, torch.Tensor] = field(default_factory=dict)  # channel weights, correspondence
+    modality_weights: (
+        torch.Tensor
+    )  # (B, T, 1, h, w) channel-mean painting weight alpha at stride 16
+    attention: dict[str, torch.Tensor] = field(
+        default_factory=dict
+    )  # channel weights, correspondence
     align: dict[str, torch.Tensor] = field(default_factory=dict)  # features for the alignment loss
 
 
@@ -54,14 +58,20 @@ class CamFuse(nn.Module):
         super().__init__()
         self.cfg = cfg
         d = cfg.width
-        self.encoder = DualPathEncoder(backbone=cfg.backbone, weights=cfg.weights, shared=cfg.shared_backbone)
+        self.encoder = DualPathEncoder(
+            backbone=cfg.backbone, weights=cfg.weights, shared=cfg.shared_backbone
+        )
         chans = self.encoder.channels
 
         def per_scale(make):
             return nn.ModuleList(make(c) for c in chans)
 
-        self.cam_footage = per_scale(lambda c: create_attn(cfg.attention, c, reduction=cfg.reduction))
-        self.cam_painting = per_scale(lambda c: create_attn(cfg.attention, c, reduction=cfg.reduction))
+        self.cam_footage = per_scale(
+            lambda c: create_attn(cfg.attention, c, reduction=cfg.reduction)
+        )
+        self.cam_painting = per_scale(
+            lambda c: create_attn(cfg.attention, c, reduction=cfg.reduction)
+        )
         self.proj_footage = per_scale(lambda c: nn.Conv2d(c, d, 1))
         self.proj_painting = per_scale(lambda c: nn.Conv2d(c, d, 1))
         self.correspondence = Correspondence(width=d, heads=cfg.heads)
@@ -74,10 +84,16 @@ class CamFuse(nn.Module):
             lambda c: ModalityWeighting(width=d, mode=cfg.weighting, pixel_gates=cfg.pixel_gates)
         )
         if cfg.decoder not in DECODERS:
-            raise ValueError(f"unknown decoder {cfg.decoder!r}; choose one of {', '.join(DECODERS)}")
+            raise ValueError(
+                f"unknown decoder {cfg.decoder!r}; choose one of {', '.join(DECODERS)}"
+            )
         self.decoder = DECODERS[cfg.decoder](
-            width=d, heads=cfg.heads, layers=cfg.decoder_layers, mlp_ratio=cfg.mlp_ratio,
-            dropout=cfg.dropout, max_frames=cfg.max_frames,
+            width=d,
+            heads=cfg.heads,
+            layers=cfg.decoder_layers,
+            mlp_ratio=cfg.mlp_ratio,
+            dropout=cfg.dropout,
+            max_frames=cfg.max_frames,
         )
         self.head = UpsampleHead(width=d, painting_rgb=cfg.painting_rgb)
 
@@ -85,7 +101,10 @@ class CamFuse(nn.Module):
         """(B, 3, H, W) in [0, 1] -> projected multi-scale painting features."""
         _check_size(painting)
         feats = self.encoder.painting(painting)
-        maps = [proj(cam(f)) for f, cam, proj in zip(feats, self.cam_painting, self.proj_painting, strict=False)]
+        maps = [
+            proj(cam(f))
+            for f, cam, proj in zip(feats, self.cam_painting, self.proj_painting, strict=False)
+        ]
         return PaintingFeatures(maps=maps, pixels=painting)
 
     def forward(
@@ -100,15 +119,26 @@ class CamFuse(nn.Module):
     ) -> CamFuseOutput:
         b, t = footage.shape[:2]
         _check_size(footage)
-        strength = torch.ones(b, device=footage.device) if strength is None else strength.to(footage.dtype)
-        keyframe = torch.full((b,), -1, device=footage.device, dtype=torch.long) if keyframe is None else keyframe
+        strength = (
+            torch.ones(b, device=footage.device) if strength is None else strength.to(footage.dtype)
+        )
+        keyframe = (
+            torch.full((b,), -1, device=footage.device, dtype=torch.long)
+            if keyframe is None
+            else keyframe
+        )
         keyframe = torch.where(role == 0, keyframe, torch.full_like(keyframe, -1))
         pf = painting_features if painting_features is not None else self.encode_painting(painting)
 
         frames = rearrange(footage, "b t c h w -> (b t) c h w")  # fold frames into the batch
         feats = self.encoder.footage(frames)
-        fmaps = [proj(cam(f)) for f, cam, proj in zip(feats, self.cam_footage, self.proj_footage, strict=False)]
-        values = pf.maps[::-1] + ([pf.pixels] if self.cfg.painting_rgb else [])  # strides 16, 8, 4 (, 1)
+        fmaps = [
+            proj(cam(f))
+            for f, cam, proj in zip(feats, self.cam_footage, self.proj_footage, strict=False)
+        ]
+        values = pf.maps[::-1] + (
+            [pf.pixels] if self.cfg.painting_rgb else []
+        )  # strides 16, 8, 4 (, 1)
         retrieved, corr = self.correspondence(
             rearrange(fmaps[-1], "(b t) d h w -> b t d h w", b=b), pf.maps[-1], values, role
         )
@@ -124,17 +154,26 @@ class CamFuse(nn.Module):
             if self.cross_modal is not None:
                 w_f, w_p = self.cross_modal[i](g_f, g_p)
                 f, r = f * w_f[:, :, None, None], r * w_p[:, :, None, None]
-                channel_w[f"cross_footage_s{4 << i}"], channel_w[f"cross_painting_s{4 << i}"] = w_f, w_p
+                channel_w[f"cross_footage_s{4 << i}"], channel_w[f"cross_painting_s{4 << i}"] = (
+                    w_f,
+                    w_p,
+                )
             x, alpha = self.weighting[i](f, r, g_f, g_p, rep(role), rep(strength))
             fused.append(x)
             alphas.append(alpha)
 
-        x16 = self.decoder(rearrange(fused[-1], "(b t) d h w -> b t d h w", b=b), pf.tokens, keyframe)
-        out = self.head(rearrange(x16, "b t d h w -> (b t) d h w"), fused[1], fused[0], frames, pixels)
+        x16 = self.decoder(
+            rearrange(fused[-1], "(b t) d h w -> b t d h w", b=b), pf.tokens, keyframe
+        )
+        out = self.head(
+            rearrange(x16, "b t d h w -> (b t) d h w"), fused[1], fused[0], frames, pixels
+        )
         attention = {**channel_w, **self._cam_weights(), "correspondence": corr}
         return CamFuseOutput(
             frames=rearrange(out, "(b t) c h w -> b t c h w", b=b),
-            modality_weights=rearrange(alphas[-1].mean(dim=1, keepdim=True), "(b t) c h w -> b t c h w", b=b),
+            modality_weights=rearrange(
+                alphas[-1].mean(dim=1, keepdim=True), "(b t) c h w -> b t c h w", b=b
+            ),
             attention=attention,
             align={
                 "footage": rearrange(fmaps[-1], "(b t) d h w -> b t d h w", b=b),

@@ -29,7 +29,9 @@ def positional_encoding_2d(h: int, w: int, dim: int, device: torch.device) -> to
     """Sinusoidal 2-D encoding (h*w, dim): half the channels for y, half for x, in [0, 1] units
     so that it means the same at every resolution."""
     quarter = dim // 4
-    freq = torch.exp(torch.arange(quarter, device=device) * (-math.log(100.0) / max(quarter - 1, 1)))
+    freq = torch.exp(
+        torch.arange(quarter, device=device) * (-math.log(100.0) / max(quarter - 1, 1))
+    )
     ys = torch.linspace(0, 1, h, device=device)[:, None] * freq * 2 * math.pi  # (h, q)
     xs = torch.linspace(0, 1, w, device=device)[:, None] * freq * 2 * math.pi  # (w, q)
     ey = torch.cat([ys.sin(), ys.cos()], dim=1)[:, None, :].expand(h, w, 2 * quarter)

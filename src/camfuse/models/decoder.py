@@ -58,17 +58,29 @@ class DecoderLayer(nn.Module):
 
 
 class TransformerDecoder(nn.Module):
-    def __init__(self, *, width: int, heads: int, layers: int, mlp_ratio: float, dropout: float, max_frames: int) -> None:
+    def __init__(
+        self,
+        *,
+        width: int,
+        heads: int,
+        layers: int,
+        mlp_ratio: float,
+        dropout: float,
+        max_frames: int,
+    ) -> None:
         super().__init__()
         self.time = nn.Parameter(torch.zeros(max_frames, width))
         self.keyframe = nn.Parameter(torch.zeros(width))  # marks the frame the painting paints over
         nn.init.trunc_normal_(self.time, std=0.02)
         self.layers = nn.ModuleList(
-            DecoderLayer(width=width, heads=heads, mlp_ratio=mlp_ratio, dropout=dropout) for _ in range(layers)
+            DecoderLayer(width=width, heads=heads, mlp_ratio=mlp_ratio, dropout=dropout)
+            for _ in range(layers)
         )
         self.norm = nn.LayerNorm(width)
 
-    def forward(self, x: torch.Tensor, painting: torch.Tensor, keyframe: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, painting: torch.Tensor, keyframe: torch.Tensor
+    ) -> torch.Tensor:
         """x: (B, T, d, h, w) fused maps; painting: (B, M, d) tokens; keyframe: (B,) index or -1."""
         b, t, d, h, w = x.shape
         if t > self.time.shape[0]:
@@ -88,13 +100,17 @@ class ConvDecoder(nn.Module):
         super().__init__()
         self.blocks = nn.ModuleList(
             nn.Sequential(
-                nn.Conv2d(width, width, 3, padding=1), nn.GroupNorm(8 if width % 8 == 0 else 1, width),
-                nn.GELU(), nn.Conv2d(width, width, 3, padding=1),
+                nn.Conv2d(width, width, 3, padding=1),
+                nn.GroupNorm(8 if width % 8 == 0 else 1, width),
+                nn.GELU(),
+                nn.Conv2d(width, width, 3, padding=1),
             )
             for _ in range(2 * layers)
         )
 
-    def forward(self, x: torch.Tensor, painting: torch.Tensor, keyframe: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, painting: torch.Tensor, keyframe: torch.Tensor
+    ) -> torch.Tensor:
         b = x.shape[0]
         y = rearrange(x, "b t d h w -> (b t) d h w")
         for block in self.blocks:
@@ -115,7 +131,9 @@ class UpsampleHead(nn.Module):
         w8, w4, w2, w1 = width, max(16, width // 2), max(16, width // 4), 16
 
         def block(cin: int, cout: int) -> nn.Sequential:
-            return nn.Sequential(nn.Conv2d(cin, cout, 1), nn.GELU(), nn.Conv2d(cout, cout, 3, padding=1), nn.GELU())
+            return nn.Sequential(
+                nn.Conv2d(cin, cout, 1), nn.GELU(), nn.Conv2d(cout, cout, 3, padding=1), nn.GELU()
+            )
 
         self.to8 = block(width + width, w8)  # upsampled tokens + fused stride-8 skip
         self.to4 = block(w8 + width, w4)  # + fused stride-4 skip
@@ -125,7 +143,12 @@ class UpsampleHead(nn.Module):
         self.rgb = nn.Conv2d(w1, 3, 1)
 
     def forward(
-        self, x16: torch.Tensor, skip8: torch.Tensor, skip4: torch.Tensor, rgb: torch.Tensor, pixels: torch.Tensor | None = None
+        self,
+        x16: torch.Tensor,
+        skip8: torch.Tensor,
+        skip4: torch.Tensor,
+        rgb: torch.Tensor,
+        pixels: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """All inputs (N, C, h, w) with N = B*T; returns (N, 3, H, W) in [0, 1]."""
         if pixels is not None:

@@ -56,7 +56,9 @@ def _build_resnet(name: str, weights: str | None) -> ResNet:
     try:
         choice = enum[weights]
     except KeyError:
-        raise ValueError(f"unknown weights {weights!r} for {name}; one of {[e.name for e in enum]}") from None
+        raise ValueError(
+            f"unknown weights {weights!r} for {name}; one of {[e.name for e in enum]}"
+        ) from None
     try:
         return builder(weights=choice)  # reads the torch hub cache; downloads only if not cached
     except OSError as exc:  # URLError is an OSError: offline and not cached

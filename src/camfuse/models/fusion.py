@@ -21,9 +21,13 @@ class CrossModalChannelAttention(nn.Module):
     def __init__(self, *, width: int, reduction: int = 8) -> None:
         super().__init__()
         hidden = max(8, 2 * width // reduction)
-        self.mlp = nn.Sequential(nn.Linear(2 * width, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 2 * width))
+        self.mlp = nn.Sequential(
+            nn.Linear(2 * width, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 2 * width)
+        )
 
-    def forward(self, g_footage: torch.Tensor, g_painting: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, g_footage: torch.Tensor, g_painting: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Descriptors (B, d) each -> channel weights (B, d) for the footage and painting paths."""
         w = torch.sigmoid(self.mlp(torch.cat([g_footage, g_painting], dim=1)))
         return w.chunk(2, dim=1)
@@ -37,7 +41,9 @@ class ModalityWeighting(nn.Module):
         self.mode = mode
         if mode == "dynamic":
             self.role = nn.Embedding(2, width)
-            self.channel = nn.Sequential(nn.Linear(3 * width + 1, width), nn.SiLU(), nn.Linear(width, width))
+            self.channel = nn.Sequential(
+                nn.Linear(3 * width + 1, width), nn.SiLU(), nn.Linear(width, width)
+            )
             self.pixel = nn.Conv2d(2 * width, 1, kernel_size=3, padding=1) if pixel_gates else None
 
     def forward(
