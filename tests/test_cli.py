@@ -12,47 +12,15 @@ import types
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 import torch
 
 from camfuse.cli import main
 from camfuse.data.video_io import probe_footage, write_image
+from tests.media import make_clip
 
 BIN = Path(sys.executable).parent
-
-
-def make_clip(
-    path: Path,
-    *,
-    n: int = 12,
-    w: int = 64,
-    h: int = 48,
-    fps: int = 10,
-    audio: bool = False,
-    faststart: bool = False,
-) -> Path:
-    codec = "gif" if path.suffix == ".gif" else "libx264"
-    with av.open(str(path), "w", options={"movflags": "+faststart"} if faststart else {}) as out:
-        video = out.add_stream(codec, rate=fps)
-        video.width, video.height, video.pix_fmt = w, h, ("rgb8" if codec == "gif" else "yuv420p")
-        sound = out.add_stream("aac", rate=16000, layout="mono") if audio else None
-        for i in range(n):
-            img = np.zeros((h, w, 3), np.uint8)
-            img[:, : (i * 5) % w + 1] = (255, (i * 20) % 256, 64)
-            out.mux(video.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
-        out.mux(video.encode())
-        if sound:
-            tone = (0.2 * np.sin(np.arange(1600 * n // fps * 10) / 5)).astype(np.float32)
-            for s in range(0, len(tone), 1024):
-                frame = av.AudioFrame.from_ndarray(
-                    tone[None, s : s + 1024], format="fltp", layout="mono"
-                )
-                frame.sample_rate, frame.pts = 16000, s
-                out.mux(sound.encode(frame))
-            out.mux(sound.encode())
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +32,7 @@ def media(tmp_path_factory) -> Path:
 
     d = tmp_path_factory.mktemp("media")
     rng = np.random.default_rng(0)
-    make_clip(d / "clip.mp4", audio=True)
+    make_clip(d / "clip.mp4", audio="aac")
     make_clip(d / "clip.gif", n=5)
     cut = make_clip(d / "full.mp4", n=30, faststart=True).read_bytes()
     (d / "cut.mp4").write_bytes(cut[: len(cut) * 6 // 10])
