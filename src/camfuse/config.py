@@ -30,7 +30,7 @@ class ModelConfig:
     attention: str = "se"  # channel attention per path and scale: se | eca | cbam | none
     reduction: int = 8  # SE/CBAM bottleneck ratio
     cross_modal_attention: bool = True  # channel weights for each path from both paths' descriptors
-    weighting: str = "dynamic"  # dynamic (learned gates) | static (fixed 0.5/0.5) for the ablation
+    weighting: str = "dynamic"  # dynamic (learned gates) | static (fixed 0.5/0.5) | concat (baseline model)
     pixel_gates: bool = True  # dynamic weights vary per pixel as well as per channel
     painting_rgb: bool = (
         True  # also retrieve painting *pixels* through the correspondence (to the head)
@@ -62,6 +62,8 @@ class DataConfig:
     val_samples: int = 16  # fixed validation split, generated from seeds disjoint from training
     seed: int = 0  # base seed of the on-the-fly generator
     workers: int = 1  # DataLoader workers generating samples on the fly
+    train_split: str | None = None  # a `camfuse data make` folder to train on instead of the
+    # on-the-fly stream: generated once, shared by every run (ablations), cheap to read
 
 
 @dataclass

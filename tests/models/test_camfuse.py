@@ -92,12 +92,12 @@ def test_strength_zero_ignores_painting(tiny_config):
 
 
 @pytest.mark.parametrize("attention", sorted(ATTENTION))
-@pytest.mark.parametrize("weighting", ["dynamic", "static"])
+@pytest.mark.parametrize("weighting", ["dynamic", "static", "concat"])
 def test_every_attention_and_weighting(tiny_config, attention, weighting):
     cfg = dataclasses.replace(tiny_config.model, attention=attention, weighting=weighting)
     out = run(CamFuse(cfg).eval(), make_batch())
     assert out.frames.shape == (2, 3, 3, 64, 64) and torch.isfinite(out.frames).all()
-    if weighting == "static":
+    if weighting != "dynamic":
         assert torch.allclose(out.modality_weights, torch.full_like(out.modality_weights, 0.5))
 
 
@@ -163,3 +163,14 @@ def test_load_rejects_corrupt_and_mismatched(tiny_config, tmp_path):
         load_model(path2)
     with pytest.raises(CheckpointError, match="not found"):
         load_model(tmp_path / "missing.safetensors")
+
+
+def test_concat_fusion_is_input_independent_and_learned(tiny_config):
+    """The baseline model's fusion: a learned 1x1 mix of both paths, no input-dependent gate."""
+    cfg = dataclasses.replace(tiny_config.model, weighting="concat")
+    model = CamFuse(cfg).eval()
+    mix = model.weighting[-1].mix
+    assert mix.in_channels == 2 * cfg.width and mix.out_channels == cfg.width
+    assert not any(hasattr(w, "channel") for w in model.weighting)
+    run(model, make_batch()).frames.mean().backward()
+    assert mix.weight.grad is not None and mix.weight.grad.abs().sum() > 0

@@ -9,12 +9,18 @@ features R as ``(1 - alpha) * F + alpha * R``. alpha is predicted per channel fr
 descriptors, the painting role and the user's strength, and (optionally) refined per pixel from the
 local features, then multiplied by the strength so that strength 0 means "footage only". The
 ``static`` mode is the ablation: alpha = 0.5 * strength everywhere (fixed equal weights).
+``concat`` is the paper-style *baseline model's* fusion: the two paths are concatenated and mixed by
+a learned 1x1 convolution, the same for every input (static weights, learned once); strength scales
+the painting path before the mix, and the reported alpha is the nominal 0.5 * strength.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+
+WEIGHTINGS = ("dynamic", "static", "concat")
 
 
 class CrossModalChannelAttention(nn.Module):
@@ -36,8 +42,8 @@ class CrossModalChannelAttention(nn.Module):
 class ModalityWeighting(nn.Module):
     def __init__(self, *, width: int, mode: str = "dynamic", pixel_gates: bool = True) -> None:
         super().__init__()
-        if mode not in {"dynamic", "static"}:
-            raise ValueError(f"unknown weighting {mode!r}; choose dynamic or static")
+        if mode not in WEIGHTINGS:
+            raise ValueError(f"unknown weighting {mode!r}; choose one of {', '.join(WEIGHTINGS)}")
         self.mode = mode
         if mode == "dynamic":
             self.role = nn.Embedding(2, width)
@@ -45,6 +51,8 @@ class ModalityWeighting(nn.Module):
                 nn.Linear(3 * width + 1, width), nn.SiLU(), nn.Linear(width, width)
             )
             self.pixel = nn.Conv2d(2 * width, 1, kernel_size=3, padding=1) if pixel_gates else None
+        elif mode == "concat":
+            self.mix = nn.Conv2d(2 * width, width, kernel_size=1)
 
     def forward(
         self,
@@ -56,8 +64,10 @@ class ModalityWeighting(nn.Module):
         strength: torch.Tensor,  # (N,)
     ) -> tuple[torch.Tensor, torch.Tensor]:
         s = strength[:, None, None, None]
-        if self.mode == "static":
+        if self.mode != "dynamic":
             alpha = torch.full_like(footage[:, :1], 0.5) * s
+            if self.mode == "concat":
+                return self.mix(torch.cat([footage, retrieved * s], dim=1)), alpha
         else:
             cond = torch.cat([g_footage, g_painting, self.role(role), strength[:, None]], dim=1)
             logits = self.channel(cond)[:, :, None, None]  # (N, d, 1, 1)
