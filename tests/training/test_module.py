@@ -90,3 +90,24 @@ def test_a_few_steps_on_one_batch_reduce_the_loss(fast_cfg):
         opt.step()
         losses.append(total.item())
     assert losses[-1] < losses[0]
+
+
+def test_training_from_a_split_on_disk_shuffles_by_seed_and_checks_shape(fast_cfg, tmp_path):
+    from camfuse.data.splits import write_split
+
+    split = write_split(tmp_path / "pool", samples=4, frames=2, size=32, seed=3)
+    cfg = fast_cfg.with_overrides([f"data.train_split={split}"])
+    first = [
+        next(iter(CamFuseDataModule(cfg).train_dataloader()))["seed"].tolist() for _ in range(2)
+    ]
+    assert first[0] == first[1]  # the same train.seed gives the same order
+    other = cfg.with_overrides(["train.seed=1"])
+    orders = {
+        tuple(b["seed"].tolist())
+        for s in range(4)
+        for b in CamFuseDataModule(other.with_overrides([f"train.seed={s}"])).train_dataloader()
+    }
+    assert len(orders) > 2  # different seeds shuffle differently
+    bad = fast_cfg.with_overrides([f"data.train_split={split}", "data.frames=3"])
+    with pytest.raises(ValueError, match="2 frames at 32 px"):
+        CamFuseDataModule(bad).train_dataloader()
