@@ -278,6 +278,11 @@ def _to_model(
 ) -> torch.Tensor:
     """uint8 (H, W, 3) -> float (3, h, w) in [0, 1]; ``crop`` centre-crops to the target aspect first."""
     x = torch.from_numpy(image).to(device).permute(2, 0, 1).float() / 255
+    return fit_image(x, size, crop=crop)
+
+
+def fit_image(x: torch.Tensor, size: tuple[int, int], *, crop: bool = False) -> torch.Tensor:
+    """float (3, H, W) -> (3, h, w) at ``size`` (w, h), as the model sees it (also for baselines)."""
     if crop:  # a style reference of another shape: crop, do not distort
         h, w = x.shape[1:]
         tw, th = size
@@ -363,6 +368,7 @@ def _open_writer(tmp: Path, plan: RenderPlan) -> VideoWriter | FrameFolderWriter
 __all__ = [
     "RenderPlan",
     "RenderSummary",
+    "fit_image",
     "model_size",
     "prepare",
     "render",

