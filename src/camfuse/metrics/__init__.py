@@ -1,0 +1,25 @@
+"""Evaluation metrics, pure functions of tensors (docs/metrics.md has every formula and range).
+
+Images are float tensors in [0, 1], RGB, channels-first; a clip is (T, 3, H, W). Functions
+return Python floats (or small dicts of floats).
+"""
+
+from .coupling import coupling_index
+from .distribution import DistributionMetrics, FeatureExtractor, load_extractor
+from .fidelity import psnr, ssim
+from .fusion import content_fidelity, fusion_degree, style_fidelity
+from .temporal import long_term_warp_error, warp_error
+
+__all__ = [
+    "DistributionMetrics",
+    "FeatureExtractor",
+    "content_fidelity",
+    "coupling_index",
+    "fusion_degree",
+    "load_extractor",
+    "long_term_warp_error",
+    "psnr",
+    "ssim",
+    "style_fidelity",
+    "warp_error",
+]

@@ -1,0 +1,222 @@
+"""Distribution distances between sets of frames: Fréchet distance (FD / FID) and KID.
+
+FD (Heusel et al. 2017) fits a Gaussian to each set's features and measures
+‖μ_r − μ_f‖² + Tr(Σ_r + Σ_f − 2 (Σ_r Σ_f)^½); KID (Bińkowski et al. 2018) is the unbiased MMD²
+with the cubic polynomial kernel k(x, y) = (xᵀy / D + 1)³, averaged over random subsets.
+Both are computed by torchmetrics from features of an explicit extractor:
+
+- the standard InceptionV3 FID network (pool3, 2048-d) when its weights file is available
+  locally: only then is FD the published "FID";
+- otherwise a fixed-seed, randomly initialised ResNet-18, whose distances are internally
+  consistent (same extractor, same number) but not comparable to any published FID.
+
+Nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchmetrics.image.fid import FrechetInceptionDistance
+from torchmetrics.image.kid import KernelInceptionDistance
+
+from ._common import check_images, single_thread
+
+log = logging.getLogger(__name__)
+
+INCEPTION_FILES = (  # the same weights (hash 6726825d) as pytorch-fid and torch-fidelity name them
+    "pt_inception-2015-12-05-6726825d.pth",
+    "weights-inception-2015-12-05-6726825d.pth",
+)
+FALLBACK_SEED = 0
+FALLBACK_SIZE = 128  # px: frames are resized to this square before the fallback network
+KID_SUBSET_SIZE = 1000  # the usual default; shrunk to the sample counts when they are smaller
+KID_SUBSETS = 100
+BATCH = 32  # images per extractor forward
+
+
+class FeatureExtractor(nn.Module):
+    """(N, 3, H, W) floats in [0, 1] -> (N, num_features) features; always in eval mode."""
+
+    name: str
+    standard: bool
+    num_features: int
+
+    def train(self, mode: bool = True) -> FeatureExtractor:
+        return super().train(False)
+
+
+class InceptionFeatures(FeatureExtractor):
+    """The standard FID network: torch-fidelity's InceptionV3 (TF-1 compatible resize to 299)."""
+
+    standard = True
+    num_features = 2048
+
+    def __init__(self, *, weights: Path) -> None:
+        super().__init__()
+        from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+        self.name = f"FID (InceptionV3 pool3, {weights.name})"
+        self.net = FeatureExtractorInceptionV3(
+            "inception-v3-compat", ["2048"], feature_extractor_weights_path=str(weights)
+        )
+        self.eval()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # Round (not truncate as torchmetrics does): 8-bit video frames survive the round trip.
+        x = (x.clamp(0, 1) * 255).round().to(torch.uint8)
+        return self.net(x)[0].reshape(x.shape[0], -1)
+
+
+class RandomResNetFeatures(FeatureExtractor):
+    """Fallback: torchvision ResNet-18, random init under ``torch.manual_seed(seed)``, eval mode.
+
+    Input resized (bilinear, antialiased) to ``FALLBACK_SIZE``², normalised with the ImageNet
+    mean/std; the global-average-pooled outputs of layer1..layer4 are concatenated (64 + 128 +
+    256 + 512 = 960-d). Random conv features still carry colour and texture statistics, which is
+    what FD/KID compare; the numbers are only comparable between runs of this extractor.
+    """
+
+    standard = False
+    num_features = 960
+
+    def __init__(self, *, seed: int = FALLBACK_SEED) -> None:
+        super().__init__()
+        from torchvision.models import resnet18
+
+        with torch.random.fork_rng(devices=[]):  # leave the caller's RNG stream untouched
+            torch.manual_seed(seed)
+            self.net = resnet18(weights=None)
+        self.net.requires_grad_(False)
+        self.name = f"FD-rand-resnet18 (fallback, seed {seed}; not comparable to published FID)"
+        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+        self.eval()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        size = (FALLBACK_SIZE, FALLBACK_SIZE)
+        x = F.interpolate(
+            x.float(), size=size, mode="bilinear", antialias=True, align_corners=False
+        )
+        n = self.net
+        h = n.maxpool(n.relu(n.bn1(n.conv1((x - self.mean) / self.std))))
+        pooled = []
+        for layer in (n.layer1, n.layer2, n.layer3, n.layer4):
+            h = layer(h)
+            pooled.append(h.mean((2, 3)))
+        return torch.cat(pooled, 1)
+
+
+def load_extractor(inception_weights: str | Path | None = None) -> FeatureExtractor:
+    """The standard FID InceptionV3 when its weights are local, else the documented fallback.
+
+    ``inception_weights``: an explicit weights file (must exist: ``ValueError`` otherwise), or
+    None to look for ``pt_inception-2015-12-05-6726825d.pth`` (pytorch-fid) or
+    ``weights-inception-2015-12-05-6726825d.pth`` (torch-fidelity) in
+    ``torch.hub.get_dir()/checkpoints``. Check ``.standard`` before calling a number FID.
+    """
+    if inception_weights is not None:
+        path = Path(inception_weights).expanduser()
+        if not path.is_file():
+            raise ValueError(f"inception weights not found: {path}")
+        return InceptionFeatures(weights=path)
+    cache = Path(torch.hub.get_dir()) / "checkpoints"
+    for name in INCEPTION_FILES:
+        if (cache / name).is_file():
+            return InceptionFeatures(weights=cache / name)
+    log.warning("no InceptionV3 FID weights in %s: FD/KID use the random ResNet-18 fallback", cache)
+    return RandomResNetFeatures()
+
+
+class _FrechetDistance(FrechetInceptionDistance):
+    """torchmetrics' FD with Tr((Σ_r Σ_f)^½) from symmetric eigendecompositions.
+
+    The eigenvalues of Σ_r Σ_f are those of the symmetric PSD Σ_r^½ Σ_f Σ_r^½, whose eigvalsh is
+    several times faster than the general eigvals torchmetrics uses and never yields spurious
+    complex parts.
+    """
+
+    def compute(self) -> torch.Tensor:
+        n_r, n_f = self.real_features_num_samples, self.fake_features_num_samples
+        mu_r, mu_f = self.real_features_sum / n_r, self.fake_features_sum / n_f
+        cov_r = (self.real_features_cov_sum - n_r * torch.outer(mu_r, mu_r)) / (n_r - 1)
+        cov_f = (self.fake_features_cov_sum - n_f * torch.outer(mu_f, mu_f)) / (n_f - 1)
+        w, v = torch.linalg.eigh(cov_r)
+        root = (v * w.clamp(min=0).sqrt()) @ v.T
+        cross = torch.linalg.eigvalsh(root @ cov_f @ root).clamp(min=0).sqrt().sum()
+        return (mu_r - mu_f).square().sum() + cov_r.trace() + cov_f.trace() - 2 * cross
+
+
+class _Given(nn.Module):
+    """Identity 'network': features are extracted once and shared by FD and KID."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+
+class DistributionMetrics:
+    """Streaming FD + KID between real and generated frames through one feature extractor.
+
+    ``update(images (N, 3, H, W) in [0, 1], real=...)`` as often as needed, then ``compute()`` ->
+    {"fd", "kid", "kid_std", "extractor", "standard"}. FD >= 0 (clamped) and KID (≈ >= 0; the unbiased
+    estimate can dip below 0) are lower-better; both need >= 2 images per side. KID uses subsets
+    of min(n_real, n_fake, ``kid_subset_size``) images with a fixed seed, so it is reproducible.
+    """
+
+    def __init__(
+        self, extractor: FeatureExtractor, *, kid_subset_size: int = KID_SUBSET_SIZE
+    ) -> None:
+        if kid_subset_size < 2:
+            raise ValueError(f"kid_subset_size must be >= 2, got {kid_subset_size}")
+        self.extractor = extractor.eval()
+        self.kid_subset_size = kid_subset_size
+        given = _Given(extractor.num_features)
+        self._fd = _FrechetDistance(feature=given, normalize=True)
+        with warnings.catch_warnings():  # "KID stores all features": intended, a few MB
+            warnings.simplefilter("ignore", UserWarning)
+            self._kid = KernelInceptionDistance(
+                feature=given, subsets=KID_SUBSETS, subset_size=kid_subset_size, normalize=True
+            )
+        self._count = {True: 0, False: 0}
+
+    @torch.no_grad()
+    @single_thread()
+    def update(self, images: torch.Tensor, *, real: bool) -> None:
+        images = check_images(images, "images")
+        device = next(self.extractor.parameters()).device
+        for chunk in images.split(BATCH):
+            feats = self.extractor(chunk.to(device)).double().cpu()
+            self._fd.update(feats, real=real)
+            self._kid.update(feats, real=real)
+        self._count[bool(real)] += images.shape[0]
+
+    def compute(self) -> dict[str, float | str | bool]:
+        n_real, n_fake = self._count[True], self._count[False]
+        if min(n_real, n_fake) < 2:
+            raise ValueError(f"need >= 2 real and fake images, got {n_real} and {n_fake}")
+        self._kid.subset_size = min(n_real, n_fake, self.kid_subset_size)
+        with single_thread(), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)  # KID's subset draws
+            kid, kid_std = self._kid.compute()
+            fd = self._fd.compute()
+        return {
+            "fd": max(0.0, float(fd)),  # same-set FD can round to -1e-4
+            "kid": float(kid),
+            "kid_std": float(kid_std),
+            "extractor": self.extractor.name,
+            "standard": self.extractor.standard,
+        }
+
+    def reset(self) -> None:
+        self._fd.reset()
+        self._kid.reset()
+        self._count = {True: 0, False: 0}
