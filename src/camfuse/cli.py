@@ -396,5 +396,7 @@ def data_make(
     typer.echo(f"wrote {samples} clips of {frames} frames at {size} px -> {target}")
 
 
+from . import cli_evaluate  # noqa: E402, F401  registers `evaluate` and `ablate` on the app
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,174 @@
+"""Evaluation reports: ``report.json`` (everything), ``report.md`` (the table), plots.
+
+The FD column is labelled ``FID`` only when the standard InceptionV3 FID weights were used; with
+the fallback extractor it is ``FD*`` and the footnote names the extractor, so a number measured
+with random features is never mistaken for a published-comparable FID.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..data.video_io import write_image
+from .runner import Result
+
+# (key, header, format, higher is better)
+COLUMNS = [
+    ("psnr", "PSNR ↑", "{:.2f}", True),
+    ("ssim", "SSIM ↑", "{:.3f}", True),
+    ("fd", "FD ↓", "{:.2f}", False),
+    ("kid", "KID ↓", "{:.4f}", False),
+    ("mfd", "MFD ↑", "{:.3f}", True),
+    ("cfdci", "CFDCI ↑", "{:.3f}", True),
+    ("warp", "warp err ×10³ ↓", "{:.2f}", False),
+    ("warp_long", "long-term warp ×10³ ↓", "{:.2f}", False),
+    ("s_per_frame", "s/frame", "{:.4f}", False),
+]
+SCALED = {"warp": 1e3, "warp_long": 1e3}
+
+
+def environment() -> dict[str, Any]:
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, "
+        f"{'CUDA ' + torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU'}",
+    }
+
+
+def write_report(
+    out: Path,
+    results: Sequence[Result],
+    *,
+    title: str,
+    meta: dict[str, Any],
+    extractor: dict[str, Any] | None,
+) -> None:
+    """``out/report.json``, ``out/report.md`` and ``out/metrics.png``; ``out`` must exist."""
+    rows = [r.to_dict() for r in results]
+    doc = {**environment(), **meta, "extractor": extractor, "results": rows}
+    _atomic(out / "report.json", json.dumps(doc, indent=1))
+    _atomic(out / "report.md", markdown(rows, title=title, meta=doc, extractor=extractor))
+    plot_metrics(out / "metrics.png", rows)
+
+
+def markdown(
+    rows: list[dict[str, Any]], *, title: str, meta: dict[str, Any], extractor: dict | None
+) -> str:
+    fd_label = "FID ↓" if extractor and extractor.get("standard") else "FD* ↓"
+    cols = [c for c in COLUMNS if any(r.get(c[0]) is not None for r in rows)]
+    head = ["method", "clips"] + [fd_label if k == "fd" else h for k, h, _, _ in cols]
+    lines = [f"# {title}", ""]
+    for k in ("command", "data", "checkpoint", "date", "machine", "wall_time"):
+        if meta.get(k):
+            lines.append(
+                f"- {k.replace('_', ' ')}: `{meta[k]}`"
+                if k == "command"
+                else f"- {k.replace('_', ' ')}: {meta[k]}"
+            )
+    lines.append("")
+    for group in ("keyframe", "style", "all"):
+        sub = [r for r in rows if r["group"] == group]
+        if not sub:
+            continue
+        lines += [f"## {group}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        best = _best(sub, cols)
+        for r in sub:
+            cells = [f"{r['method']}", str(r["clips"])]
+            for k, _, fmt, _ in cols:
+                v = r.get(k)
+                cell = "–" if v is None else fmt.format(v * SCALED.get(k, 1))
+                cells.append(
+                    f"**{cell}**" if v is not None and best.get(k) == r["method"] else cell
+                )
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    lines += ["Methods:", ""] + sorted({f"- `{r['method']}`: {r['label']}" for r in rows})
+    lines.append("")
+    if extractor:
+        star = (
+            ""
+            if extractor.get("standard")
+            else " (not the standard FID: not comparable to published FID values)"
+        )
+        lines.append(f"FD/KID feature extractor: {extractor['name']}{star}.")
+    lines.append(
+        "Best value per column in bold (ground-truth excluded). Metric definitions: docs/metrics.md."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _best(rows: list[dict], cols) -> dict[str, str]:
+    best = {}
+    for k, _, _, higher in cols:
+        cand = [r for r in rows if r.get(k) is not None and r["method"] != "ground-truth"]
+        if k == "s_per_frame":
+            continue
+        if cand:
+            pick = max if higher else min
+            best[k] = pick(cand, key=lambda r: r[k])["method"]
+    return best
+
+
+def plot_metrics(path: Path, rows: list[dict[str, Any]]) -> None:
+    """One bar chart per metric, methods on the x axis, one bar colour per group."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = [c for c in COLUMNS if any(r.get(c[0]) is not None for r in rows)]
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    groups = [g for g in ("keyframe", "style", "all") if any(r["group"] == g for r in rows)]
+    fig, axes = plt.subplots(1, len(cols), figsize=(3.2 * len(cols), 3.6), squeeze=False)
+    width = 0.8 / max(len(groups), 1)
+    for ax, (k, header, _, _) in zip(axes[0], cols, strict=True):
+        for j, g in enumerate(groups):
+            vals = [
+                next((r.get(k) for r in rows if r["method"] == m and r["group"] == g), None)
+                for m in methods
+            ]
+            xs = [i + j * width for i, v in enumerate(vals) if v is not None]
+            ys = [v * SCALED.get(k, 1) for v in vals if v is not None]
+            ax.bar(xs, ys, width, label=g)
+        ax.set_title(header, fontsize=9)
+        ax.set_xticks([i + width * (len(groups) - 1) / 2 for i in range(len(methods))])
+        ax.set_xticklabels(methods, rotation=60, ha="right", fontsize=7)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.name}.partial.png")
+    fig.savefig(tmp, dpi=90)
+    plt.close(fig)
+    tmp.replace(path)
+
+
+def contact_sheet(path: Path, rows: list[tuple[str, list[torch.Tensor]]]) -> None:
+    """Rows of frames (label ignored in pixels; order documented in report.md) -> one PNG."""
+    tiles = []
+    for _, frames in rows:
+        h = max(f.shape[1] for f in frames)
+        tiles.append(torch.cat([_pad(f, h) for f in frames], dim=2))
+    w = max(t.shape[2] for t in tiles)
+    sheet = torch.cat([torch.nn.functional.pad(t, (0, w - t.shape[2])) for t in tiles], dim=1)
+    img = (sheet.clamp(0, 1).permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
+    tmp = path.with_name(f".{path.name}.partial.png")
+    write_image(tmp, img)
+    tmp.replace(path)
+
+
+def _pad(x: torch.Tensor, h: int) -> torch.Tensor:
+    return torch.nn.functional.pad(x, (0, 2, 0, h - x.shape[1]))
+
+
+def _atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(text)
+    tmp.replace(path)
