@@ -30,7 +30,9 @@ class ModelConfig:
     attention: str = "se"  # channel attention per path and scale: se | eca | cbam | none
     reduction: int = 8  # SE/CBAM bottleneck ratio
     cross_modal_attention: bool = True  # channel weights for each path from both paths' descriptors
-    weighting: str = "dynamic"  # dynamic (learned gates) | static (fixed 0.5/0.5) | concat (baseline model)
+    weighting: str = (
+        "dynamic"  # dynamic (learned gates) | static (fixed 0.5/0.5) | concat (baseline model)
+    )
     pixel_gates: bool = True  # dynamic weights vary per pixel as well as per channel
     painting_rgb: bool = (
         True  # also retrieve painting *pixels* through the correspondence (to the head)

@@ -78,7 +78,9 @@ def consistency_mask(flow: torch.Tensor, reverse: torch.Tensor) -> torch.Tensor:
     return (ok & inside).float()
 
 
-def clip_flows(frames: torch.Tensor, *, preset: str = "medium") -> tuple[torch.Tensor, torch.Tensor]:
+def clip_flows(
+    frames: torch.Tensor, *, preset: str = "medium"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """frames (T, 3, H, W) -> (backward flow t -> t-1, consistency mask), each for t = 1..T-1.
 
     Shapes (T-1, 2, H, W) and (T-1, 1, H, W), the layout of the generator's ``flow``/``valid``.

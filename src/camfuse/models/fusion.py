@@ -19,7 +19,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-
 WEIGHTINGS = ("dynamic", "static", "concat")
 
 
