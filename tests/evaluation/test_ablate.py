@@ -8,18 +8,17 @@ import pytest
 import torch
 
 from camfuse.cli import main
-from camfuse.evaluation.ablation import QUICK, VARIANTS, variant_config
+from camfuse.evaluation.ablation import FULL, QUICK, VARIANTS, _fingerprint, variant_config
 from camfuse.evaluation.perturb import perturbed
 
 
 def test_ablate_quick_runs_the_whole_pipeline_and_resumes(tmp_path, capsys):
     out = tmp_path / "ablate"
     argv = ["ablate", "--quick", "--out", str(out), "--steps", "2", "--variants",
-            "full,static,baseline,resnet18"]  # fmt: skip
+            "full,static,baseline"]  # fmt: skip
     assert main(argv) == 0, capsys.readouterr().err
     doc = json.loads((out / "ablation.json").read_text())
-    assert set(doc["variants"]) == {"full", "static", "baseline", "resnet18"}
-    assert doc["aliases"] == {}  # tiny is ResNet-10, so resnet18 is a real variant here
+    assert set(doc["variants"]) == {"full", "static", "baseline"}
     assert set(doc["variants"]["full"]) == {"0", "1"}  # two seeds in --quick
     rel = doc["relative_to_baseline_pct"]
     assert rel["baseline"]["psnr"] == [0.0, 0.0] and len(rel["full"]["psnr"]) == 2
@@ -71,3 +70,11 @@ def test_unknown_variant_is_a_one_line_error(tmp_path, capsys):
         main(["ablate", "--quick", "--out", str(tmp_path / "a"), "--variants", "full,bogus"]) == 2
     )
     assert "bogus" in capsys.readouterr().err
+
+
+def test_a_variant_equal_to_the_preset_is_not_trained_twice(tmp_path):
+    """The cpu preset is ResNet-18: its `resnet18` variant is `full`; on tiny (ResNet-10) it is not."""
+    fp = lambda name, budget: _fingerprint(variant_config(name, budget, 0, tmp_path))  # noqa: E731
+    assert fp("resnet18", FULL) == fp("full", FULL)
+    assert fp("resnet18", QUICK) != fp("full", QUICK)
+    assert fp("full", FULL) != fp("full", QUICK)
