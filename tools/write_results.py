@@ -39,7 +39,9 @@ def main(ablate: str, carphone: str, bikes: str) -> None:
     for src, dst in ((Path(carphone) / "samples_keyframe.png", "carphone_keyframe.jpg"),
                      (Path(bikes) / "samples_style.png", "bikes_style.jpg")):  # fmt: skip
         Image.open(src).convert("RGB").save(DOCS / "img" / dst, quality=82)
-    ablation = body(Path(ablate) / "ablation.md").replace("(robustness.png)", "(img/robustness.png)")
+    ablation = body(Path(ablate) / "ablation.md").replace(
+        "(robustness.png)", "(img/robustness.png)"
+    )
     text = (DOCS / "results_notes.md").read_text()
     text = text.replace("{{ablation}}", ablation)
     text = text.replace("{{carphone}}", table(Path(carphone) / "report.md", "keyframe"))
