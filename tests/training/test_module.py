@@ -92,22 +92,29 @@ def test_a_few_steps_on_one_batch_reduce_the_loss(fast_cfg):
     assert losses[-1] < losses[0]
 
 
-def test_training_from_a_split_on_disk_shuffles_by_seed_and_checks_shape(fast_cfg, tmp_path):
+def test_training_from_a_split_on_disk_is_seeded_and_resumes_in_order(fast_cfg, tmp_path):
+    from itertools import islice
+
+    from camfuse.data.datasets import SplitStream
     from camfuse.data.splits import write_split
 
     split = write_split(tmp_path / "pool", samples=4, frames=2, size=32, seed=3)
     cfg = fast_cfg.with_overrides([f"data.train_split={split}"])
-    first = [
-        next(iter(CamFuseDataModule(cfg).train_dataloader()))["seed"].tolist() for _ in range(2)
-    ]
-    assert first[0] == first[1]  # the same train.seed gives the same order
-    other = cfg.with_overrides(["train.seed=1"])
-    orders = {
-        tuple(b["seed"].tolist())
-        for s in range(4)
-        for b in CamFuseDataModule(other.with_overrides([f"train.seed={s}"])).train_dataloader()
-    }
+    seeds = lambda c: next(iter(CamFuseDataModule(c).train_dataloader()))["seed"].tolist()  # noqa: E731
+    assert seeds(cfg) == seeds(cfg)  # the same train.seed gives the same order
+    orders = {tuple(seeds(cfg.with_overrides([f"train.seed={s}"]))) for s in range(4)}
     assert len(orders) > 2  # different seeds shuffle differently
+    # passes cover every clip once each; a resumed stream continues the order instead of replaying
+    full = list(islice(SplitStream(split, seed=0).order(), 12))
+    assert sorted(full[:4]) == sorted(full[4:8]) == sorted(full[8:]) == [0, 1, 2, 3]
+    assert list(islice(SplitStream(split, seed=0, skip=6).order(), 6)) == full[6:12]
+
+    class FakeTrainer:
+        global_step, world_size = 3, 1
+
+    data = CamFuseDataModule(cfg)
+    data.trainer = FakeTrainer()
+    assert data.train_dataloader().dataset.skip == 3 * cfg.train.batch_size
     bad = fast_cfg.with_overrides([f"data.train_split={split}", "data.frames=3"])
     with pytest.raises(ValueError, match="2 frames at 32 px"):
         CamFuseDataModule(bad).train_dataloader()

@@ -98,6 +98,39 @@ class SynthDataset(IterableDataset):
             yield generate_from_config(self.cfg, seed)
 
 
+class SplitStream(IterableDataset):
+    """Endless passes over a split on disk (``data.train_split``), each in its own seeded order.
+
+    Pass p is ``randperm(n)`` seeded by (seed, p); ``skip`` starts that many samples into the
+    sequence (steps * batch * world when resuming), so a resumed run continues the same order
+    instead of replaying the start. Interleaved by (rank, worker) like :class:`SynthDataset`.
+    """
+
+    def __init__(self, root: str | Path, *, seed: int, skip: int = 0):
+        self.split, self.seed, self.skip = DiskDataset(root), seed, skip
+
+    def order(self):
+        """The global index sequence, from ``skip`` on."""
+        n = len(self.split)
+        p, off = divmod(self.skip, n)
+        while True:
+            g = torch.Generator().manual_seed(self.seed * 1_000_003 + p)
+            yield from torch.randperm(n, generator=g).tolist()[off:]
+            p, off = p + 1, 0
+
+    def indices(self):
+        """This process's share of :meth:`order`."""
+        info = get_worker_info()
+        worker, workers = (info.id, info.num_workers) if info else (0, 1)
+        rank, ranks = _rank()
+        me, stride = rank * workers + worker, ranks * workers
+        return (idx for i, idx in enumerate(self.order()) if i % stride == me)
+
+    def __iter__(self):
+        for idx in self.indices():
+            yield self.split[idx]
+
+
 class FixedSynthDataset(Dataset):
     """A fixed list of seeds, map-style: the validation split (``validation_seeds(cfg.seed, n)``)."""
 

@@ -6,7 +6,7 @@ and does get one. On resume the stream starts past the samples already consumed 
 replaying the first ones.
 
 With ``data.train_split`` set, training instead cycles through a fixed split on disk in an order
-shuffled by ``train.seed`` (epoch after epoch). Generating clips costs more CPU than a bf16 training
+shuffled by ``train.seed`` (pass after pass, resuming where it stopped). Generating clips costs more CPU than a bf16 training
 step at 128 px; a pre-generated pool is how several runs (ablations, seeds) share identical data.
 """
 
@@ -20,8 +20,8 @@ from torch.utils.data import DataLoader
 
 from ..config import CamFuseConfig
 from ..data.datasets import (
-    DiskDataset,
     FixedSynthDataset,
+    SplitStream,
     SynthDataset,
     collate,
     validation_seeds,
@@ -43,33 +43,23 @@ class CamFuseDataModule(L.LightningDataModule):
         world = self.trainer.world_size if self.trainer is not None else 1
         consumed = step * self.cfg.train.batch_size * world
         if self.cfg.data.train_split:
-            return self._split_loader(DiskDataset(self.cfg.data.train_split))
+            return self._split_loader(consumed)
         return self._loader(SynthDataset(self.cfg.data, seed_offset=consumed))
 
-    def _split_loader(self, dataset: DiskDataset) -> DataLoader:
-        if len(dataset) < self.cfg.train.batch_size:
+    def _split_loader(self, consumed: int) -> DataLoader:
+        stream = SplitStream(self.cfg.data.train_split, seed=self.cfg.train.seed, skip=consumed)
+        n, m = len(stream.split), stream.split.manifest
+        if n < self.cfg.train.batch_size:
             raise ValueError(
-                f"training split {self.cfg.data.train_split} has {len(dataset)} clips, fewer than "
+                f"training split {self.cfg.data.train_split} has {n} clips, fewer than "
                 f"one batch ({self.cfg.train.batch_size})"
             )
-        m = dataset.manifest
         if (m["size"], m["frames"]) != (self.cfg.data.size, self.cfg.data.frames):
             raise ValueError(
                 f"training split {self.cfg.data.train_split} holds {m['frames']} frames at "
                 f"{m['size']} px; the config trains on {self.cfg.data.frames} at {self.cfg.data.size}"
             )
-        workers = self.cfg.data.workers
-        return DataLoader(
-            dataset,
-            batch_size=self.cfg.train.batch_size,
-            shuffle=True,
-            drop_last=True,
-            generator=torch.Generator().manual_seed(self.cfg.train.seed),
-            num_workers=workers,
-            collate_fn=collate,
-            persistent_workers=workers > 0,
-            pin_memory=torch.cuda.is_available(),
-        )
+        return self._loader(stream)
 
     def val_dataloader(self) -> DataLoader:
         return self._loader(self.val_set)
