@@ -55,8 +55,8 @@ def write_report(
     """``out/report.json``, ``out/report.md`` and ``out/metrics.png``; ``out`` must exist."""
     rows = [r.to_dict() for r in results]
     doc = {**environment(), **meta, "extractor": extractor, "results": rows}
-    _atomic(out / "report.json", json.dumps(doc, indent=1))
-    _atomic(out / "report.md", markdown(rows, title=title, meta=doc, extractor=extractor))
+    write_atomic(out / "report.json", json.dumps(doc, indent=1))
+    write_atomic(out / "report.md", markdown(rows, title=title, meta=doc, extractor=extractor))
     plot_metrics(out / "metrics.png", rows)
 
 
@@ -143,11 +143,7 @@ def plot_metrics(path: Path, rows: list[dict[str, Any]]) -> None:
         ax.set_xticks([i + width * (len(groups) - 1) / 2 for i in range(len(methods))])
         ax.set_xticklabels(methods, rotation=60, ha="right", fontsize=7)
     axes[0][0].legend(fontsize=7)
-    fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.partial.png")
-    fig.savefig(tmp, dpi=90)
-    plt.close(fig)
-    tmp.replace(path)
+    save_figure(fig, path, dpi=90)
 
 
 def contact_sheet(path: Path, rows: list[tuple[str, list[torch.Tensor]]]) -> None:
@@ -168,7 +164,19 @@ def _pad(x: torch.Tensor, h: int) -> torch.Tensor:
     return torch.nn.functional.pad(x, (0, 2, 0, h - x.shape[1]))
 
 
-def _atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Write under a temporary name, then rename: a reader never sees half a file."""
     tmp = path.with_name(f".{path.name}.partial")
     tmp.write_text(text)
+    tmp.replace(path)
+
+
+def save_figure(fig, path: Path, *, dpi: int) -> None:
+    """tight_layout, save under a temporary name, rename, close."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.name}.partial.png")
+    fig.savefig(tmp, dpi=dpi)
+    plt.close(fig)
     tmp.replace(path)
