@@ -274,7 +274,8 @@ def plot_robustness(path: Path, rob: dict[str, dict]) -> None:
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for name, curve in robustness_curves(rob).items():
         xs, ms, ss = zip(*curve, strict=True)
-        ax.errorbar(xs, ms, yerr=ss, marker="o", capsize=3, label=name)
+        label = {"full": "dynamic weights (full)", "static": "static weights"}.get(name, name)
+        ax.errorbar(xs, ms, yerr=ss, marker="o", capsize=3, label=label)
     ax.set_xlabel("σ (weights × (1 + σ·N(0,1)))")
     ax.set_ylabel("PSNR (dB)")
     ax.set_title("robustness to parameter perturbation")
