@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..data.datasets import DiskDataset
 from ..data.video_io import MediaError, iter_frames, probe_footage, read_image
+from ..render import fit_image, model_size
 
 
 @dataclass
@@ -67,12 +67,12 @@ def footage_clip(
     max_frames: int = 48,
     size: int = 256,
 ) -> Clip:
-    """Real footage (first ``max_frames``), resized to ``size`` px on the long side (multiples of 16)."""
+    """Real footage (first ``max_frames``), resized as ``render`` would to ``size`` px on the long side."""
     info = probe_footage(footage)
     n = min(max_frames, info.frames)
     if keyframe is not None and not 0 <= keyframe < n:
         raise ValueError(f"--keyframe {keyframe} is outside the evaluated frames 0..{n - 1}")
-    w, h = _fit(info.width, info.height, size)
+    w, h = model_size(info.width, info.height, size)
     frames = torch.stack([_tensor(f, (w, h)) for f in iter_frames(info.path, n)])
     paint = read_image(painting)
     p = _tensor(paint, (w, h)) if keyframe is not None else _tensor(paint, None)
@@ -86,17 +86,6 @@ def footage_clip(
     )
 
 
-def _fit(width: int, height: int, size: int) -> tuple[int, int]:
-    r16 = lambda x: max(32, int(round(x / 16)) * 16)  # noqa: E731
-    if width >= height:
-        return r16(size), r16(size * height / width)
-    return r16(size * width / height), r16(size)
-
-
 def _tensor(image: np.ndarray, size: tuple[int, int] | None) -> torch.Tensor:
     x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float() / 255
-    if size is None:
-        return x
-    return F.interpolate(
-        x[None], size=(size[1], size[0]), mode="bilinear", antialias=True, align_corners=False
-    )[0].clamp(0, 1)
+    return x if size is None else fit_image(x, size).clamp(0, 1)
