@@ -92,3 +92,59 @@ def clip_flows(
     bwd = estimate_flow(cur, prev, preset=preset)
     fwd = estimate_flow(prev, cur, preset=preset)
     return bwd, consistency_mask(bwd, fwd)
+
+
+def inside_frame(flow: torch.Tensor) -> torch.Tensor:
+    """(N, 2, H, W) -> (N, 1, H, W) float: 1 where x + flow(x) lies inside the image."""
+    _, _, h, w = flow.shape
+    ys, xs = torch.meshgrid(
+        torch.arange(h, device=flow.device), torch.arange(w, device=flow.device), indexing="ij"
+    )
+    x, y = xs + flow[:, 0], ys + flow[:, 1]
+    return ((x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1))[:, None].float()
+
+
+class ChainTracker:
+    """Follows every pixel back to a reference frame through consecutive flows, one frame at a time.
+
+    Feed frames in order *away from* the reference (``reference+1, +2, ...`` or ``-1, -2, ...``).
+    Each step estimates the small flow to the previous frame and composes it with the previous
+    frame's flow to the reference, so the reference is resampled once, never re-warped per step
+    (no cumulative blur), and DIS never has to find a large displacement. ``check`` adds the
+    forward-backward test per step: a pixel stays trusted only while every link of its chain passed
+    and its track stays inside the image. Memory is one frame and one flow, whatever the length.
+    """
+
+    def __init__(self, reference: torch.Tensor, *, preset: str = "medium", check: bool = True):
+        self.prev = reference  # (3, H, W)
+        h, w = reference.shape[-2:]
+        self.flow = reference.new_zeros(1, 2, h, w)  # previous frame -> reference
+        self.valid = reference.new_ones(1, 1, h, w)
+        self.preset, self.check = preset, check
+
+    def step(self, frame: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """frame (3, H, W) -> (flow to the reference (2, H, W), trusted mask (1, H, W))."""
+        s = estimate_flow(frame[None], self.prev[None], preset=self.preset)  # frame -> previous
+        flow = s + backward_warp(self.flow, s)  # x -> x + s(x) in prev, then on to the reference
+        valid = self.valid.new_ones(self.valid.shape)
+        if self.check:
+            back = estimate_flow(self.prev[None], frame[None], preset=self.preset)
+            valid = consistency_mask(s, back) * (backward_warp(self.valid, s) > 0.5).float()
+            valid = valid * inside_frame(flow)
+        self.prev, self.flow, self.valid = frame, flow, valid
+        return flow[0], valid[0]
+
+
+def chain_to(
+    frames: torch.Tensor, k: int, *, preset: str = "medium", check: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """frames (T, 3, H, W) -> (flow of every frame to frame k (T, 2, H, W), trusted (T, 1, H, W)),
+    by :class:`ChainTracker` in both directions away from k."""
+    n, _, h, w = frames.shape
+    flow = frames.new_zeros(n, 2, h, w)
+    valid = frames.new_ones(n, 1, h, w)
+    for order in (range(k + 1, n), range(k - 1, -1, -1)):
+        tracker = ChainTracker(frames[k], preset=preset, check=check)
+        for i in order:
+            flow[i], valid[i] = tracker.step(frames[i])
+    return flow, valid

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from ..flow import consistency_mask, estimate_flow
+from ..flow import chain_to, consistency_mask, estimate_flow
 from ..warp import backward_warp
 from .base import check_inputs, fit_painting
 
@@ -80,25 +80,6 @@ class FlowWarp:
         return flow, valid
 
     def _chained(self, frames: Tensor, k: int) -> tuple[Tensor, Tensor]:
-        """Consecutive flows composed towards frame k: small displacements each, but errors
-        accumulate with the distance to k."""
-        n = frames.shape[0]
-        flow = frames.new_zeros(n, 2, *frames.shape[2:])
-        valid = frames.new_ones(n, 1, *frames.shape[2:])
-        for order in (range(k + 1, n), range(k - 1, -1, -1)):  # away from k, both directions
-            idx = list(order)
-            if not idx:
-                continue
-            prev = [i - 1 if i > k else i + 1 for i in idx]  # the neighbour one step nearer k
-            step = estimate_flow(frames[idx], frames[prev], preset=self.preset)
-            ok = None
-            if self.fill == "occluded":
-                back = estimate_flow(frames[prev], frames[idx], preset=self.preset)
-                ok = consistency_mask(step, back)
-            for j, (i, q) in enumerate(zip(idx, prev, strict=True)):
-                s = step[j : j + 1]
-                # x -> x + s(x) in frame q, then on to k by q's flow sampled there
-                flow[i] = s[0] + backward_warp(flow[q : q + 1], s)[0]
-                if ok is not None:
-                    valid[i] = ok[j] * (backward_warp(valid[q : q + 1], s)[0] > 0.5).float()
-        return flow, valid
+        """Consecutive flows composed towards frame k (:func:`camfuse.flow.chain_to`): small
+        displacements each, but errors accumulate with the distance to k."""
+        return chain_to(frames, k, preset=self.preset, check=self.fill == "occluded")
