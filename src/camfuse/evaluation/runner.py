@@ -25,6 +25,7 @@ from ..metrics import (
     FeatureExtractor,
     coupling_index,
     fusion_degree,
+    long_term_flows,
     long_term_warp_error,
     psnr,
     ssim,
@@ -94,6 +95,8 @@ def evaluate(
     dist: dict[tuple[str, str], DistributionMetrics] = {}
     for i, clip in enumerate(clips):
         flows = clip_flows(clip.footage)
+        t = clip.footage.shape[0]
+        long_flows = long_term_flows(clip.footage, k=long_term) if t > long_term else None
         for m in runs:
             start = time.perf_counter()
             if m.name == GROUND_TRUTH:
@@ -103,7 +106,9 @@ def evaluate(
             seconds = time.perf_counter() - start
             if outputs is not None:
                 outputs(m.name, clip, out)
-            scores = _clip_scores(out, clip, flows, long_term, truth=m.name != GROUND_TRUTH)
+            scores = _clip_scores(
+                out, clip, (flows, long_flows), long_term, truth=m.name != GROUND_TRUTH
+            )
             for group in (clip.role, "all"):
                 key = (m.name, group)
                 per_clip[key].append(scores)
@@ -139,8 +144,9 @@ def evaluate(
 
 
 def _clip_scores(
-    out: torch.Tensor, clip: Clip, flows, long_term: int, *, truth: bool
+    out: torch.Tensor, clip: Clip, all_flows, long_term: int, *, truth: bool
 ) -> dict[str, float]:
+    flows, long_flows = all_flows  # the footage's, shared by every method on this clip
     fusion = fusion_degree(out, clip.footage, clip.painting)
     s = {
         "mfd": fusion["mfd"],
@@ -150,7 +156,7 @@ def _clip_scores(
         "warp": warp_error(out, clip.footage, flows=flows),
     }
     if out.shape[0] > long_term:
-        s["warp_long"] = long_term_warp_error(out, clip.footage, k=long_term)
+        s["warp_long"] = long_term_warp_error(out, clip.footage, k=long_term, flows=long_flows)
     if clip.target is not None and truth:
         s["psnr"] = psnr(out, clip.target)
         s["ssim"] = ssim(out, clip.target)

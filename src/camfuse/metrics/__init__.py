@@ -8,7 +8,7 @@ from .coupling import coupling_index
 from .distribution import DistributionMetrics, FeatureExtractor, load_extractor
 from .fidelity import psnr, ssim
 from .fusion import content_fidelity, fusion_degree, style_fidelity
-from .temporal import long_term_warp_error, warp_error
+from .temporal import long_term_flows, long_term_warp_error, warp_error
 
 __all__ = [
     "DistributionMetrics",
@@ -17,6 +17,7 @@ __all__ = [
     "coupling_index",
     "fusion_degree",
     "load_extractor",
+    "long_term_flows",
     "long_term_warp_error",
     "psnr",
     "ssim",

@@ -59,9 +59,23 @@ def warp_error(
     return float(errors.mean()) if errors.numel() else 0.0
 
 
+def long_term_flows(
+    footage: torch.Tensor, *, k: int = LONG_TERM_GAP
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Footage (T, 3, H, W) -> (DIS flow from frame t+k to t, its forward-backward mask), the
+    inputs of :func:`long_term_warp_error`; compute once per clip to score several outputs."""
+    later, earlier = footage[k:], footage[:-k]
+    flow = estimate_flow(later, earlier)
+    return flow, consistency_mask(flow, estimate_flow(earlier, later))
+
+
 @single_thread()
 def long_term_warp_error(
-    output: torch.Tensor, footage: torch.Tensor, *, k: int = LONG_TERM_GAP
+    output: torch.Tensor,
+    footage: torch.Tensor,
+    *,
+    k: int = LONG_TERM_GAP,
+    flows: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> float:
     """Long-term warping error between frames k apart; >= 0 (at most 1), lower is better.
 
@@ -69,7 +83,8 @@ def long_term_warp_error(
     DIS flow estimated directly from footage frame t+k to frame t (not chained: chaining
     accumulates error) and M its own forward-backward mask. Unlike Lai et al.'s long-term variant
     (first frame vs every later frame) every start frame counts, so the value does not hinge on
-    frame 0. Clips shorter than k+1 frames use k = T−1; T < 2 scores 0.0.
+    frame 0. Clips shorter than k+1 frames use k = T−1; T < 2 scores 0.0. ``flows`` from
+    :func:`long_term_flows` (same k) skips estimating them here.
     """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
@@ -78,8 +93,8 @@ def long_term_warp_error(
     if t < 2:
         return 0.0
     k = min(k, t - 1)
-    later, earlier = footage[k:], footage[:-k]
-    flow = estimate_flow(later, earlier)
-    mask = consistency_mask(flow, estimate_flow(earlier, later))
+    flow, mask = flows if flows is not None else long_term_flows(footage, k=k)
+    if flow.shape[0] != t - k:
+        raise ValueError(f"long-term flows hold {flow.shape[0]} pairs, k={k} needs {t - k}")
     errors = _masked_warp_errors(output[k:], output[:-k], flow, mask)
     return float(errors.mean()) if errors.numel() else 0.0
