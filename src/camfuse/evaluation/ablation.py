@@ -45,6 +45,11 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
     ),
     "resnet18": ("ResNet-18 trunks", ["model.backbone=resnet18"]),
     "resnet50": ("ResNet-50 trunks (the paper's)", ["model.backbone=resnet50"]),
+    "sampling": (
+        "+ painting-sampling path (our extension: paint-over warped along chained flow, "
+        "keyframe colour map, per-pixel blend; models/sampling.py)",
+        ["model.sampling=true"],
+    ),
     "baseline": (
         "paper-style baseline model: concatenation fusion, no channel attention, static weights",
         ["model.attention=none", "model.cross_modal_attention=false", "model.weighting=concat"],
@@ -162,6 +167,7 @@ def run_ablation(
             methods = build_methods(
                 ["camfuse", "camfuse-per-frame"] if name == "full" else ["camfuse"],
                 model=(model, model_cfg),
+                palette=False,  # compare the networks, not the style role's post-process
             )
             ev = _cached(d / "eval.json", _eval, clips, methods, extractor, reference=False)
             rob = None
@@ -213,7 +219,7 @@ def _eval(clips, methods, extractor, *, reference: bool = True) -> dict[str, Any
 def _model_method(model, *, cfg):
     from ..baselines import build_methods
 
-    return build_methods(["camfuse"], model=(model, cfg))[0]
+    return build_methods(["camfuse"], model=(model, cfg), palette=False)[0]
 
 
 def _cached(path: Path, compute, *args, **kwargs):

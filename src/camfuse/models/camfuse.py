@@ -25,6 +25,9 @@ from .correspondence import Correspondence
 from .decoder import DECODERS, UpsampleHead
 from .encoder import DualPathEncoder
 from .fusion import CrossModalChannelAttention, ModalityWeighting
+from .sampling import blend
+
+GUIDE_CHANNELS = 7  # camfuse.guide.CHANNELS (models/ does not import the guide's OpenCV code)
 
 
 @dataclass
@@ -43,7 +46,7 @@ class PaintingFeatures:
 
 @dataclass
 class CamFuseOutput:
-    frames: torch.Tensor  # (B, T, 3, H, W) in [0, 1]
+    frames: torch.Tensor  # (B, T, 3, H, W) in [0, 1] (sampling path: may overshoot; clamp to show)
     modality_weights: (
         torch.Tensor
     )  # (B, T, 1, h, w) channel-mean painting weight alpha at stride 16
@@ -95,7 +98,12 @@ class CamFuse(nn.Module):
             dropout=cfg.dropout,
             max_frames=cfg.max_frames,
         )
-        self.head = UpsampleHead(width=d, painting_rgb=cfg.painting_rgb)
+        self.head = UpsampleHead(
+            width=d,
+            painting_rgb=cfg.painting_rgb,
+            guide=GUIDE_CHANNELS if cfg.sampling else 0,
+            out=4 if cfg.sampling else 3,
+        )
 
     def encode_painting(self, painting: torch.Tensor) -> PaintingFeatures:
         """(B, 3, H, W) in [0, 1] -> projected multi-scale painting features."""
@@ -116,8 +124,15 @@ class CamFuse(nn.Module):
         strength: torch.Tensor | None = None,
         keyframe: torch.Tensor | None = None,
         painting_features: PaintingFeatures | None = None,
+        guide: torch.Tensor | None = None,
     ) -> CamFuseOutput:
+        """``guide`` (B, T, 7, H, W) from :func:`camfuse.guide.clip_guide`: required when the model
+        has the painting-sampling path (``cfg.sampling``), ignored otherwise."""
         b, t = footage.shape[:2]
+        if self.cfg.sampling and guide is None:
+            raise ValueError(
+                "this model has the painting-sampling path: pass guide=clip_guide(...)"
+            )
         _check_size(footage)
         strength = (
             torch.ones(b, device=footage.device) if strength is None else strength.to(footage.dtype)
@@ -165,10 +180,16 @@ class CamFuse(nn.Module):
         x16 = self.decoder(
             rearrange(fused[-1], "(b t) d h w -> b t d h w", b=b), pf.tokens, keyframe
         )
-        out = self.head(
-            rearrange(x16, "b t d h w -> (b t) d h w"), fused[1], fused[0], frames, pixels
+        g = rearrange(guide, "b t c h w -> (b t) c h w") if self.cfg.sampling else None
+        raw = self.head(
+            rearrange(x16, "b t d h w -> (b t) d h w"), fused[1], fused[0], frames, pixels, g
         )
         attention = {**channel_w, **self._cam_weights(), "correspondence": corr}
+        if g is None:
+            out = torch.sigmoid(raw)
+        else:  # tracked: a paint-over of this shot exists (keyframe role, in or out of the window)
+            out, alpha = blend(raw, g, rep(role == 0))
+            attention["sampling"] = rearrange(alpha, "(b t) c h w -> b t c h w", b=b)
         return CamFuseOutput(
             frames=rearrange(out, "(b t) c h w -> b t c h w", b=b),
             modality_weights=rearrange(

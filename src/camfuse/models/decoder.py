@@ -126,7 +126,9 @@ class UpsampleHead(nn.Module):
     stay in the encoder, as they should for a renderer whose floor is the backbone.
     """
 
-    def __init__(self, *, width: int, painting_rgb: bool = False) -> None:
+    def __init__(
+        self, *, width: int, painting_rgb: bool = False, guide: int = 0, out: int = 3
+    ) -> None:
         super().__init__()
         w8, w4, w2, w1 = width, max(16, width // 2), max(16, width // 4), 16
 
@@ -139,8 +141,12 @@ class UpsampleHead(nn.Module):
         self.to4 = block(w8 + width, w4)  # + fused stride-4 skip
         self.to2 = block(w4, w2)
         # full resolution + footage RGB for crisp structure (+ painting colours retrieved per pixel)
-        self.to1 = block(w2 + (6 if painting_rgb else 3), w1)
-        self.rgb = nn.Conv2d(w1, 3, 1)
+        # (+ the painting-sampling guide images, camfuse.guide)
+        self.to1 = block(w2 + (6 if painting_rgb else 3) + guide, w1)
+        self.rgb = nn.Conv2d(w1, out, 1)
+        if guide:  # start from the guide's own answer (models/sampling.py): zero residual
+            nn.init.zeros_(self.rgb.weight)
+            nn.init.zeros_(self.rgb.bias)
 
     def forward(
         self,
@@ -149,15 +155,15 @@ class UpsampleHead(nn.Module):
         skip4: torch.Tensor,
         rgb: torch.Tensor,
         pixels: torch.Tensor | None = None,
+        guide: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """All inputs (N, C, h, w) with N = B*T; returns (N, 3, H, W) in [0, 1]."""
-        if pixels is not None:
-            rgb = torch.cat([rgb, pixels], dim=1)
+        """All inputs (N, C, h, w) with N = B*T; returns (N, out, H, W) logits (no activation)."""
+        rgb = torch.cat([x for x in (rgb, pixels, guide) if x is not None], dim=1)
         x = self.to8(torch.cat([_up(x16, skip8.shape[-2:]), skip8], dim=1))
         x = self.to4(torch.cat([_up(x, skip4.shape[-2:]), skip4], dim=1))
         x = self.to2(_up(x, (rgb.shape[-2] // 2, rgb.shape[-1] // 2)))
         x = self.to1(torch.cat([_up(x, rgb.shape[-2:]), rgb], dim=1))
-        return torch.sigmoid(self.rgb(x))
+        return self.rgb(x)
 
 
 def _up(x: torch.Tensor, size) -> torch.Tensor:

@@ -26,6 +26,7 @@ from ..data.datasets import (
     collate,
     validation_seeds,
 )
+from ..guide import clip_guide
 
 
 class CamFuseDataModule(L.LightningDataModule):
@@ -66,7 +67,11 @@ class CamFuseDataModule(L.LightningDataModule):
 
     def preview_batch(self) -> dict[str, Any]:
         """The fixed sample drawn on every preview sheet: the first clip of the validation split."""
-        return collate([self.val_set[0]])
+        return self._collate([self.val_set[0]])
+
+    @property
+    def _collate(self):
+        return guided_collate if self.cfg.model.sampling else collate
 
     def _loader(self, dataset: torch.utils.data.Dataset) -> DataLoader:
         workers = self.cfg.data.workers
@@ -74,7 +79,17 @@ class CamFuseDataModule(L.LightningDataModule):
             dataset,
             batch_size=self.cfg.train.batch_size,
             num_workers=workers,
-            collate_fn=collate,
+            collate_fn=self._collate,  # runs in the workers: so does the guide's optical flow
             persistent_workers=workers > 0,
             pin_memory=torch.cuda.is_available(),
         )
+
+
+def with_guide(sample: dict[str, Any]) -> dict[str, Any]:
+    """Add the painting-sampling guide (:mod:`camfuse.guide`) to one generator sample."""
+    keyframe = int(sample["keyframe"]) if int(sample["role"]) == 0 else None
+    return {**sample, "guide": clip_guide(sample["painting"], sample["footage"], keyframe)}
+
+
+def guided_collate(batch: list[dict[str, Any]]) -> dict[str, Any]:
+    return collate([with_guide(s) for s in batch])

@@ -74,6 +74,7 @@ class CamFuseModule(L.LightningModule):
             role=batch["role"],
             strength=strength,
             keyframe=batch["keyframe"],
+            guide=batch.get("guide"),
         )
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
