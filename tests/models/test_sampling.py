@@ -35,12 +35,15 @@ def run(model, batch, guide):
     )
 
 
-def expected_untrained(guide: torch.Tensor, role: int) -> torch.Tensor:
-    """(T, 7, H, W) -> (T, 3, H, W): the confidence prior's blend, or the recoloured footage."""
+def expected_untrained(guide: torch.Tensor, role: int, keyframe: int = -1) -> torch.Tensor:
+    """(T, 7, H, W) -> (T, 3, H, W): the confidence prior's blend, or the recoloured footage;
+    the painted keyframe itself is the warped paint-over, untouched."""
     warped, conf, recoloured = guide[:, :3], guide[:, 3:4], guide[:, 4:]
     if role != 0:
         return recoloured
     alpha = torch.sigmoid(4 * (2 * conf - 1))
+    if keyframe >= 0:
+        alpha[keyframe] = 1
     return alpha * warped + (1 - alpha) * recoloured
 
 
@@ -58,13 +61,18 @@ def test_untrained_output_is_the_blend_prior(sampling_config):
     with torch.no_grad():
         out = run(model, batch, guide)
     assert out.frames.shape == (2, 3, 3, 64, 64)
-    for i, role in enumerate(batch["role"].tolist()):
-        torch.testing.assert_close(out.frames[i], expected_untrained(guide[i], role))
+    roles, keys = batch["role"].tolist(), batch["keyframe"].tolist()
+    for i, (role, key) in enumerate(zip(roles, keys, strict=True)):
+        torch.testing.assert_close(out.frames[i], expected_untrained(guide[i], role, key))
     assert torch.equal(out.frames[1], guide[1, :, 4:])  # style role: exactly the recoloured input
+    key = keys[0]
+    assert torch.equal(out.frames[0, key], guide[0, key, :3])  # the painted frame, untouched
     alpha = out.attention["sampling"]
     assert alpha.shape == (2, 3, 1, 64, 64)
     assert torch.count_nonzero(alpha[1]) == 0  # no paint-over in the style role
-    assert alpha[0].min() > 0.01 and alpha[0].max() < 0.99  # the prior, not a hard switch
+    others = [t for t in range(3) if t != key]
+    assert torch.all(alpha[0, key] == 1)
+    assert alpha[0, others].min() > 0.01 and alpha[0, others].max() < 0.99  # prior, not a switch
 
 
 def test_keyframe_role_out_of_the_window_still_samples(sampling_config):

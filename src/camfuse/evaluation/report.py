@@ -24,6 +24,7 @@ from .runner import Result
 # (key, header, format, higher is better)
 COLUMNS = [
     ("psnr", "PSNR ↑", "{:.2f}", True),
+    ("psnr_nonkey", "PSNR non-key ↑", "{:.2f}", True),  # keyframe role: the painted frame left out
     ("ssim", "SSIM ↑", "{:.3f}", True),
     ("fd", "FD ↓", "{:.2f}", False),
     ("kid", "KID ↓", "{:.4f}", False),

@@ -36,7 +36,7 @@ from .clips import Clip
 log = logging.getLogger(__name__)
 
 GROUND_TRUTH = "ground-truth"
-PER_CLIP = ("psnr", "ssim", "mfd", "content", "style", "cfdci", "warp", "warp_long")
+PER_CLIP = ("psnr", "psnr_nonkey", "ssim", "mfd", "content", "style", "cfdci", "warp", "warp_long")
 
 
 @dataclass
@@ -159,6 +159,9 @@ def _clip_scores(
         s["warp_long"] = long_term_warp_error(out, clip.footage, k=long_term, flows=long_flows)
     if clip.target is not None and truth:
         s["psnr"] = psnr(out, clip.target)
+        others = [t for t in range(out.shape[0]) if t != clip.keyframe]
+        if clip.keyframe is not None and others:  # the painted frame itself is known, not rendered
+            s["psnr_nonkey"] = psnr(out[others], clip.target[others])
         s["ssim"] = ssim(out, clip.target)
     return s
 

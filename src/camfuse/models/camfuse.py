@@ -188,7 +188,8 @@ class CamFuse(nn.Module):
         if g is None:
             out = torch.sigmoid(raw)
         else:  # tracked: a paint-over of this shot exists (keyframe role, in or out of the window)
-            out, alpha = blend(raw, g, rep(role == 0))
+            painted = torch.arange(t, device=keyframe.device)[None] == keyframe[:, None]  # (B, T)
+            out, alpha = blend(raw, g, rep(role == 0), painted.flatten())
             attention["sampling"] = rearrange(alpha, "(b t) c h w -> b t c h w", b=b)
         return CamFuseOutput(
             frames=rearrange(out, "(b t) c h w -> b t c h w", b=b),

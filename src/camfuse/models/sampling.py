@@ -26,12 +26,21 @@ PRIOR = 4.0  # logit at confidence 1 (alpha ~ 0.98) and -PRIOR at confidence 0 (
 
 
 def blend(
-    raw: torch.Tensor, guide: torch.Tensor, tracked: torch.Tensor
+    raw: torch.Tensor,
+    guide: torch.Tensor,
+    tracked: torch.Tensor,
+    painted: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """raw (N, 4, H, W) head output, guide (N, 7, H, W), tracked (N,) 1 = has a paint-over
-    -> (frames (N, 3, H, W), alpha (N, 1, H, W))."""
+    """raw (N, 4, H, W) head output, guide (N, 7, H, W), tracked (N,) 1 = has a paint-over,
+    painted (N,) 1 = this frame *is* the painted keyframe -> (frames (N, 3, H, W), alpha).
+
+    The painted keyframe itself is passed through untouched (alpha = 1, and its guide is the
+    paint-over at zero flow): the artist's own frame is shown as painted, as in EbSynth, instead of
+    a 98 % mix of it."""
     warped, confidence, recoloured = guide[:, :3], guide[:, 3:4], guide[:, 4:]
     logit = raw[:, 3:4] + PRIOR * (2 * confidence - 1)
     alpha = torch.sigmoid(logit) * tracked.to(raw.dtype)[:, None, None, None]
+    if painted is not None:
+        alpha = torch.where(painted[:, None, None, None].bool(), torch.ones_like(alpha), alpha)
     synth = recoloured + raw[:, :3]
     return alpha * warped + (1 - alpha) * synth, alpha
