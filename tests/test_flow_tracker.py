@@ -87,3 +87,16 @@ def test_inside_frame_marks_targets_beyond_the_edges():
     flow[0, 0, 1, 0] = 2.0  # x = 2: on the edge, inside
     expected = torch.tensor([[0.0, 1.0, 0.0], [1.0, 1.0, 1.0]])
     assert torch.equal(inside_frame(flow)[0, 0], expected)
+
+
+def test_fine_preset_searches_to_full_resolution_and_is_no_worse(footage):
+    """ "fine" = OpenCV's medium preset run down to pyramid level 0 (what the guide renders with)."""
+    exact = torch.tensor([3 * STEP[0], 3 * STEP[1]], dtype=torch.float32)[:, None, None]
+    errors = {}
+    for preset in ("medium", "fine"):
+        flow, _ = chain_to(footage, 0, preset=preset)
+        errors[preset] = float((flow[3] - exact)[INNER].abs().mean())
+    assert errors["fine"] < 0.05 and errors["fine"] <= errors["medium"] + 0.02, errors
+    assert not torch.equal(*(chain_to(footage, 0, preset=p)[0] for p in ("medium", "fine")))
+    with pytest.raises(ValueError, match="unknown DIS preset"):
+        chain_to(footage, 0, preset="slow")

@@ -1,6 +1,6 @@
 """Bundle a trained run as the package's default model (fp16 safetensors + config JSON).
 
-    .venv/bin/python tools/bundle_default.py runs/default-cpu
+    .venv/bin/python tools/bundle_default.py runs/default
 
 Reads ``RUN/model.safetensors`` and ``RUN/metrics.json`` and writes
 ``src/camfuse/assets/default.{safetensors,json}`` with a note that says how it was trained, which
@@ -49,9 +49,10 @@ def main() -> None:
     model, cfg = load_model(args.run / "model.safetensors")
     metrics = _metrics(args.run)
     note = args.note or (
-        f"preliminary model: preset '{cfg.name}' trained only {metrics['steps']} steps "
-        f"({metrics['wall_seconds'] / 60:.0f} min on 2 CPU cores) with `camfuse train`; "
-        f"val PSNR {metrics['val/psnr']:.2f} dB vs {metrics['val/psnr_identity']:.2f} dB for the footage itself"
+        f"preset '{cfg.name}' trained {metrics['steps']} steps "
+        f"({metrics['wall_seconds'] / 60:.0f} min on 2 CPU cores) with `camfuse train --preset "
+        f"{cfg.name}`; val PSNR {metrics['val/psnr']:.2f} dB vs {metrics['val/psnr_identity']:.2f} dB "
+        "for the footage itself; test results and limits: docs/model-card.md"
     )
     path = save_checkpoint(
         DEFAULT_MODEL, model, cfg, half=True, note=note, extra={"training": metrics}

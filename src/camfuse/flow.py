@@ -26,7 +26,9 @@ _PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
     "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+    "fine": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,  # + the search run down to full resolution
 }
+FINEST_SCALE = {"fine": 0}  # OpenCV's presets stop one pyramid level above full resolution
 
 
 def _grey(x: torch.Tensor) -> np.ndarray:
@@ -51,6 +53,8 @@ def estimate_flow(
     if a.shape != b.shape:
         raise ValueError(f"frame {tuple(a.shape)} and reference {tuple(b.shape)} differ in shape")
     dis = cv2.DISOpticalFlow_create(_PRESETS[preset])
+    if preset in FINEST_SCALE:
+        dis.setFinestScale(FINEST_SCALE[preset])
     out = [
         torch.from_numpy(dis.calc(_grey(x), _grey(r), None)).permute(2, 0, 1)
         for x, r in zip(a, b, strict=True)

@@ -23,8 +23,10 @@ def test_classical_methods_need_nothing():
         "identity",
         "static-keyframe",
         "flow-warp",
+        "flow-warp-fine",
         "flow-warp-fill",
     ]
+    assert methods[3].preset == "fine" and methods[2].preset == "medium"
     assert [m.name for m in build_methods(["flow-warp", "identity"])] == ["flow-warp", "identity"]
     assert build_methods("identity")[0].name == "identity"
 

@@ -54,6 +54,9 @@ class FlowWarp:
         if fill not in FILLS:
             raise ValueError(f"unknown fill {fill!r}; choose one of {', '.join(FILLS)}")
         self.chained, self.fill, self.preset = chained, fill, preset
+        if preset != "medium":  # e.g. "flow-warp-fine": the flow camfuse's tracker renders with
+            self.name = f"flow-warp-{preset}"
+            self.label = f"{self.label} (DIS preset {preset})"
 
     def __call__(self, painting: Tensor, footage: Tensor, *, keyframe: int | None) -> Tensor:
         check_inputs(painting, footage, keyframe)

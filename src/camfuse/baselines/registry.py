@@ -9,6 +9,7 @@ network: pass ``model=load_model(...)`` (the (model, config) pair) or an explici
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from typing import Literal
@@ -30,6 +31,7 @@ BASELINES: dict[str, Callable[[], Method]] = {
     "identity": Identity,
     "static-keyframe": StaticKeyframe,
     "flow-warp": FlowWarp,
+    "flow-warp-fine": functools.partial(FlowWarp, preset="fine"),
     "flow-warp-fill": FlowWarpFill,
 }
 MODEL_METHODS = ("camfuse", "camfuse-no-palette", "camfuse-per-frame", "baseline-model")

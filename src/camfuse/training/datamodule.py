@@ -26,7 +26,7 @@ from ..data.datasets import (
     collate,
     validation_seeds,
 )
-from ..guide import clip_guide
+from ..guide import TRAIN_FLOW, clip_guide
 
 
 class CamFuseDataModule(L.LightningDataModule):
@@ -88,7 +88,8 @@ class CamFuseDataModule(L.LightningDataModule):
 def with_guide(sample: dict[str, Any]) -> dict[str, Any]:
     """Add the painting-sampling guide (:mod:`camfuse.guide`) to one generator sample."""
     keyframe = int(sample["keyframe"]) if int(sample["role"]) == 0 else None
-    return {**sample, "guide": clip_guide(sample["painting"], sample["footage"], keyframe)}
+    guide = clip_guide(sample["painting"], sample["footage"], keyframe, preset=TRAIN_FLOW)
+    return {**sample, "guide": guide}
 
 
 def guided_collate(batch: list[dict[str, Any]]) -> dict[str, Any]:
