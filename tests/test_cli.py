@@ -233,7 +233,7 @@ def test_demo_writes_its_files(media, tmp_path, capsys):
 def test_info(capsys):
     code, out, err = run(capsys, "info")
     assert code == 0, err
-    assert "camfuse" in out and "presets: cpu, paper, tiny" in out and "device:" in out
+    assert "camfuse" in out and "presets: cpu, default, paper, tiny" in out and "device:" in out
 
 
 def test_train_dispatches_with_overrides(tmp_path, capsys, monkeypatch):

@@ -259,7 +259,8 @@ def stylise(
     features = model.encode_painting(p)  # once per clip
     s = torch.tensor([strength], device=device)
 
-    sampling = model.cfg.sampling  # the painting-sampling path needs per-frame guide images
+    # the painting-sampling path needs per-frame guide images (absent from older model configs)
+    sampling = bool(getattr(getattr(model, "cfg", None), "sampling", False))
 
     def run(win: Window, clip: list) -> list[torch.Tensor]:
         role, kf = window_conditioning(keyframe, win)
@@ -271,7 +272,7 @@ def stylise(
             strength=s,
             keyframe=torch.tensor([kf], device=device),
             painting_features=features,
-            guide=torch.stack(guides)[None] if sampling else None,
+            **({"guide": torch.stack(guides)[None]} if sampling else {}),
         )
         return list(out.frames[0].clamp(0, 1))  # T x (3, h, w)
 

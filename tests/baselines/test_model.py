@@ -71,9 +71,10 @@ class WindowMean(nn.Module):
 def test_per_frame_removes_context_the_windowed_method_has(clip):
     changed = clip["footage"].clone()
     changed[0] = 1 - changed[0]
+    # palette off: in the style role it is fitted on frame 0, which would couple every frame to it
     for method, depends in (
-        (ModelMethod(WindowMean(), window=3), True),
-        (per_frame(WindowMean()), False),
+        (ModelMethod(WindowMean(), window=3, palette=False), True),
+        (per_frame(WindowMean(), palette=False), False),
     ):
         a = method(clip["painting"], clip["footage"], keyframe=None)
         b = method(clip["painting"], changed, keyframe=None)
