@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from camfuse.baselines import FlowWarp, StaticKeyframe
 from camfuse.data.synth import generate_sample
 from tests.baselines.conftest import psnr
+from tests.motion import translating_clip
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -23,27 +24,10 @@ def test_much_closer_to_the_painted_truth_than_a_static_keyframe(seed):
     assert gain > 4.0, gain
 
 
-def _translation_clip(frames: int = 4, size: int = 64, step: tuple[int, int] = (2, 1)):
-    """A smooth texture filmed by a camera moving ``step`` px a frame, and its exact paint-over."""
-    g = torch.Generator().manual_seed(3)
-    big = size + frames * max(step) + 8
-    world = F.interpolate(
-        torch.rand(1, 3, big // 4, big // 4, generator=g),
-        size=(big, big),
-        mode="bicubic",
-        align_corners=False,
-    )[0].clamp(0, 1)
-    painted = world.flip(0)  # a "painting" of the world: channels swapped, not the footage
-    crop = lambda img, t: img[:, t * step[1] : t * step[1] + size, t * step[0] : t * step[0] + size]  # noqa: E731
-    footage = torch.stack([crop(world, t) for t in range(frames)])
-    target = torch.stack([crop(painted, t) for t in range(frames)])
-    return footage, target
-
-
 @pytest.mark.parametrize("chained", [True, False])
 @pytest.mark.parametrize("keyframe", [0, 3])
 def test_pure_translation_reproduces_the_shifted_painting(chained, keyframe):
-    footage, target = _translation_clip()
+    footage, target = translating_clip()
     out = FlowWarp(chained=chained)(target[keyframe], footage, keyframe=keyframe)
     inner = (slice(None), slice(None), slice(8, -8), slice(8, -8))  # content present in every frame
     err = (out - target)[inner].abs().mean()
@@ -52,7 +36,7 @@ def test_pure_translation_reproduces_the_shifted_painting(chained, keyframe):
 
 
 def test_style_role_warps_the_reference_as_a_paint_over_of_frame_0():
-    footage, target = _translation_clip()
+    footage, target = translating_clip()
     reference = F.pad(target[0], (0, 0, 16, 16), mode="replicate")  # taller: cropped back to 64x64
     out = FlowWarp()(reference, footage, keyframe=None)
     assert torch.allclose(out[0], target[0], atol=1e-5)
@@ -60,7 +44,7 @@ def test_style_role_warps_the_reference_as_a_paint_over_of_frame_0():
 
 
 def test_fill_replaces_what_the_keyframe_never_saw_by_footage():
-    footage, target = _translation_clip()
+    footage, target = translating_clip()
     out = FlowWarp(fill="occluded")(target[0], footage, keyframe=0)
     # the right/bottom edge of frame 3 entered after frame 0: not in the painting, so footage
     assert torch.allclose(out[3][:, -2:, :], footage[3][:, -2:, :], atol=1e-5)
