@@ -22,12 +22,19 @@ def test_ablate_quick_runs_the_whole_pipeline_and_resumes(tmp_path, capsys):
     assert set(doc["variants"]["full"]) == {"0", "1"}  # two seeds in --quick
     rel = doc["relative_to_baseline_pct"]
     assert rel["baseline"]["psnr"] == [0.0, 0.0] and len(rel["full"]["psnr"]) == 2
-    assert {r["method"] for r in doc["baselines"]} >= {"identity", "flow-warp", "ground-truth"}
+    assert {r["method"] for r in doc["baselines"]} >= {
+        "identity", "flow-warp", "flow-warp-fill", "ground-truth"
+    }  # fmt: skip
+    by_role = doc["variants_by_role"]["full"]["0"]
+    assert set(by_role) == {"keyframe", "style"}
+    assert by_role["keyframe"]["psnr"] != doc["variants"]["full"]["0"]["psnr"]
     rob = doc["robustness"]["full"]["0"]
     assert sorted({r["sigma"] for r in rob}) == list(QUICK.sigmas)
     assert len(rob) == 1 + QUICK.draws * (len(QUICK.sigmas) - 1)
     md = (out / "ablation.md").read_text()
     assert "The paper's claims beside ours" in md and "PSNR" in md
+    role_table = md.split("## Variants by role")[1].split("\n## ")[0]
+    assert "| full |" in role_table and "| flow-warp-fill |" in role_table
     assert (out / "robustness.png").stat().st_size > 0
     stamp = (out / "runs" / "full" / "seed0" / "eval.json").stat().st_mtime_ns
     capsys.readouterr()

