@@ -44,8 +44,12 @@ class ModelConfig:
     mlp_ratio: float = 2.0  # decoder feed-forward expansion
     dropout: float = 0.0  # small data sets overfit less with some, synthetic data does not need it
     max_frames: int = 32  # size of the learned temporal position table (>= any window length)
+    max_tokens: int = 1024  # attention keys per frame at most (32x32 tokens = 512 px): exact up
+    # to there, pooled keys above it, so attention cost grows linearly in pixels at large sizes
 
     def __post_init__(self) -> None:
+        if self.max_tokens < 1:
+            raise ValueError(f"model.max_tokens must be >= 1, got {self.max_tokens}")
         if self.width % self.heads:
             raise ValueError(
                 f"model.width ({self.width}) must be divisible by model.heads ({self.heads})"

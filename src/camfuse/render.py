@@ -10,7 +10,10 @@ Order of work, so that bad input costs nothing and leaves nothing behind:
    removed. An input is never overwritten.
 3. :func:`stylise` encodes the painting once, runs overlapping windows of T frames
    (:mod:`camfuse.windows`) at the model size and resizes each blended frame back to the source
-   size.
+   size. Decoding, the guide's optical flow and encoding run on background threads
+   (:mod:`camfuse.pipeline`), overlapped with the model; memory is bounded by their queues, not by
+   the length of the shot. How the model itself runs (precision, channels-last, compile, or the
+   onnxruntime export) is :mod:`camfuse.inference`.
 
 The model runs at ``size`` px on the long side (default: the model's training size,
 ``data.size``, where its stroke scale was learned); both sides are rounded to multiples of 16
@@ -50,12 +53,15 @@ from .data.video_io import (
 )
 from .device import resolve_device
 from .guide import stream_guides
+from .inference import autocast, prepare_for_inference, resolve_precision
 from .outputs import check_output, output_kind, staged_output
 from .palette import fit_palette
+from .pipeline import BackgroundWriter, prefetch
 from .windows import Window, blend_windows, default_overlap, plan_windows
 
 log = logging.getLogger(__name__)
 
+RUNTIMES = ("torch", "onnx")
 MIN_SIZE, MAX_SIZE = 32, 4096  # --size bounds: below 32 the stride-16 trunk has 2 tokens a side
 DEFAULT_FPS = Fraction(24)  # frame folders carry no rate
 
@@ -79,6 +85,9 @@ class RenderPlan:
     checkpoint: Path | None
     config: CamFuseConfig
     device: torch.device
+    precision: str  # "fp32" | "bf16" (resolved from auto for this device)
+    compile: bool  # torch.compile the model's forward
+    runtime: str  # "torch" | "onnx" (onnxruntime export, camfuse.onnx_cache)
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,9 @@ def prepare(
     overlap: int | None = None,
     fps: float | None = None,
     device: str = "auto",
+    precision: str = "auto",
+    compile: bool = False,
+    runtime: str = "torch",
     overwrite: bool = False,
     max_frames: int | None = None,
 ) -> RenderPlan:
@@ -130,6 +142,16 @@ def prepare(
         window=window,
         overlap=overlap,
     )
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
+    # onnxruntime picks its own provider (CUDA first when present); tensors stay on the CPU
+    dev = torch.device("cpu") if runtime == "onnx" and device == "auto" else resolve_device(device)
+    if runtime == "onnx" and (compile or precision == "bf16" or dev.type != "cpu"):
+        raise ValueError(
+            "--runtime onnx runs fp32 on onnxruntime's own CPU provider: drop --compile, "
+            "use --precision fp32 (or auto) and --device cpu"
+        )
+    precision = "fp32" if runtime == "onnx" else resolve_precision(precision, dev)
     painting, footage = Path(painting), Path(footage)
     kind = output_kind(out)
     out = Path(out)
@@ -165,7 +187,10 @@ def prepare(
         overwrite=overwrite,
         checkpoint=Path(checkpoint) if checkpoint else None,
         config=cfg,
-        device=resolve_device(device),
+        device=dev,
+        precision=precision,
+        compile=compile,
+        runtime=runtime,
     )
 
 
@@ -181,13 +206,20 @@ def render(
     """Render ``footage`` in the manner of ``painting`` to ``out`` (a video file or a PNG folder).
 
     ``options`` are :func:`prepare`'s keywords (keyframe= or style=True, strength, checkpoint,
-    size, window, overlap, fps, device, overwrite, max_frames). ``model`` skips loading one.
+    size, window, overlap, fps, device, precision, compile, runtime, overwrite, max_frames).
+    ``model`` skips loading one.
     """
     plan = prepare(painting, footage, out, **options)
-    if model is None:
+    if model is None and plan.runtime == "onnx":
+        from .onnx_cache import onnx_model
+
+        n = plan.footage.frames
+        model = onnx_model(plan.checkpoint, size=plan.size, window=min(plan.window, n))
+    elif model is None:
         from .checkpoint import load_model
 
         model, _ = load_model(plan.checkpoint, plan.device)
+        prepare_for_inference(model, channels_last=True, compile=plan.compile)
     start = time.perf_counter()
     n = plan.footage.frames
     log.info(
@@ -201,11 +233,12 @@ def render(
     )
     with staged_output(plan.out, plan.out_kind, plan.overwrite) as tmp:
         writer = _open_writer(tmp, plan)
+        background = BackgroundWriter(writer.write, depth=2 * plan.window)
         try:
             frames = stylise(
                 model,
                 plan.painting,
-                iter_frames(plan.footage.path, n),
+                prefetch(iter_frames(plan.footage.path, n), depth=2 * plan.window),
                 total=n,
                 out_size=(plan.footage.width, plan.footage.height),
                 size=plan.size,
@@ -214,13 +247,16 @@ def render(
                 window=plan.window,
                 overlap=plan.overlap,
                 palette=plan.palette,
+                precision=plan.precision,
             )
             for i, frame in enumerate(frames, 1):
-                writer.write(frame)
+                background.put(frame)
                 if on_progress:
                     on_progress(i, n)
+            background.close()
             writer.close()
         except BaseException:
+            background.abort()
             writer.abort()
             raise
     return RenderSummary(
@@ -242,12 +278,15 @@ def stylise(
     window: int,
     overlap: int,
     palette: bool = True,
+    precision: str = "fp32",
 ) -> Iterator[np.ndarray]:
     """Yield painterly uint8 frames at ``out_size`` (w, h), pulling ``frames`` lazily.
 
     ``palette`` (style role only): move the finished frames' colours onto the reference's with one
-    map fitted on the first frame (:mod:`camfuse.palette`)."""
-    device = next(model.parameters()).device
+    map fitted on the first frame (:mod:`camfuse.palette`). ``precision``: "fp32" or "bf16"
+    (autocast; :mod:`camfuse.inference`). ``model`` is a :class:`~camfuse.models.CamFuse` or
+    anything with its inference interface (:class:`camfuse.onnx_runner.OnnxModel`)."""
+    device = model_device(model)
     p = _to_model(painting, size, device, crop=keyframe is None)[None]  # (1, 3, h, w)
     if (
         keyframe is not None
@@ -256,35 +295,61 @@ def stylise(
         log.warning(
             "the keyframe painting's aspect ratio differs from the footage's; it is stretched to fit"
         )
-    features = model.encode_painting(p)  # once per clip
+    cfg = getattr(model, "cfg", None)
+    # attention over the painting's tokens is bounded like the decoder's (model.max_tokens)
+    max_tokens = getattr(cfg, "max_tokens", None)
+    pe = p if max_tokens is None else fit_image(p[0], painting_size(size, max_tokens))[None]
+    with autocast(device, precision):
+        features = model.encode_painting(pe)  # once per clip
     s = torch.tensor([strength], device=device)
 
     # the painting-sampling path needs per-frame guide images (absent from older model configs)
-    sampling = bool(getattr(getattr(model, "cfg", None), "sampling", False))
+    sampling = bool(getattr(cfg, "sampling", False))
 
     def run(win: Window, clip: list) -> list[torch.Tensor]:
         role, kf = window_conditioning(keyframe, win)
         frames_, guides = zip(*clip, strict=True) if sampling else (clip, None)
-        out = model(
-            p,
-            torch.stack(frames_)[None],
-            role=torch.tensor([role], device=device),
-            strength=s,
-            keyframe=torch.tensor([kf], device=device),
-            painting_features=features,
-            **({"guide": torch.stack(guides)[None]} if sampling else {}),
-        )
-        return list(out.frames[0].clamp(0, 1))  # T x (3, h, w)
+        with autocast(device, precision):
+            out = model(
+                pe,
+                torch.stack(frames_)[None],
+                role=torch.tensor([role], device=device),
+                strength=s,
+                keyframe=torch.tensor([kf], device=device),
+                painting_features=features,
+                **({"guide": torch.stack(guides)[None]} if sampling else {}),
+            )
+        return list(out.frames[0].float().clamp(0, 1))  # T x (3, h, w)
 
     inputs = (_to_model(f, size, device) for f in frames)
-    if sampling:  # (frame, guide) pairs, tracked along the whole shot, not per window
-        inputs = stream_guides(p[0], inputs, keyframe)
+    if sampling:  # (frame, guide) pairs, tracked along the whole shot, not per window;
+        # the flow runs on a background thread, a window ahead of the model
+        inputs = prefetch(stream_guides(p[0], inputs, keyframe), depth=window)
     colours = None
     for y in blend_windows(inputs, plan_windows(total, window, overlap), run):
         if palette and keyframe is None:
             colours = colours or fit_palette(y, p[0])
             y = colours(y)
         yield _to_image(y, out_size)
+
+
+def model_device(model) -> torch.device:
+    """Where the model's inputs must live: a module's parameters, or a runner's ``device``."""
+    device = getattr(model, "device", None)
+    return device if isinstance(device, torch.device) else next(model.parameters()).device
+
+
+def painting_size(size: tuple[int, int], max_tokens: int) -> tuple[int, int]:
+    """(w, h) the painting is encoded at: ``size`` when its stride-16 tokens fit ``max_tokens``,
+    else scaled down, aspect kept, to the largest multiple-of-16 size that fits."""
+    w, h = size
+    if (w // 16) * (h // 16) <= max_tokens:
+        return size
+    scale = (max_tokens / ((w // 16) * (h // 16))) ** 0.5
+    tw, th = max(2, int(w // 16 * scale)), max(2, int(h // 16 * scale))
+    while tw * th > max_tokens and max(tw, th) > 2:
+        tw, th = (tw - 1, th) if tw >= th else (tw, th - 1)
+    return tw * 16, th * 16
 
 
 def window_conditioning(keyframe: int | None, win: Window) -> tuple[int, int]:
@@ -390,7 +455,9 @@ __all__ = [
     "RenderPlan",
     "RenderSummary",
     "fit_image",
+    "model_device",
     "model_size",
+    "painting_size",
     "prepare",
     "render",
     "stylise",

@@ -34,6 +34,7 @@ class ModelMethod:
         size: int | None = None,
         strength: float = 1.0,
         palette: bool = True,
+        precision: str = "fp32",
     ):
         overlap = default_overlap(window) if overlap is None else overlap
         max_frames = model.cfg.max_frames
@@ -45,7 +46,7 @@ class ModelMethod:
             raise ValueError(f"overlap must be in [0, {window - 1}], got {overlap}")
         self.model, self.window, self.overlap = model.eval(), window, overlap
         self.name, self.label, self.size, self.strength = name, label, size, strength
-        self.palette = palette
+        self.palette, self.precision = palette, precision
 
     def __call__(self, painting: Tensor, footage: Tensor, *, keyframe: int | None) -> Tensor:
         check_inputs(painting, footage, keyframe)
@@ -62,6 +63,7 @@ class ModelMethod:
             window=self.window,
             overlap=self.overlap,
             palette=self.palette,
+            precision=self.precision,
         )
         return from_uint8(list(frames), footage.device)
 

@@ -119,7 +119,11 @@ def _role_table(doc: dict[str, Any]) -> list[str]:
     by_role = doc.get("variants_by_role") or {}
     if not by_role:
         return []
-    lines = ["", "## Variants by role (mean ± std over seeds; classical baselines below the line)", ""]
+    lines = [
+        "",
+        "## Variants by role (mean ± std over seeds; classical baselines below the line)",
+        "",
+    ]
     head = ["variant"] + [h for *_, h, _ in ROLE_COLUMNS]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, seeds in by_role.items():

@@ -97,6 +97,7 @@ class CamFuse(nn.Module):
             mlp_ratio=cfg.mlp_ratio,
             dropout=cfg.dropout,
             max_frames=cfg.max_frames,
+            max_tokens=cfg.max_tokens,
         )
         self.head = UpsampleHead(
             width=d,

@@ -3,13 +3,19 @@
 Each layer (pre-norm, as in ViViT's factorised encoder, Arnab et al. 2021) attends
 spatially within a frame, temporally across the T frames at each location, and crosses to the
 painting tokens; temporal attention is what keeps the sequence stable. Cost is linear in T for the
-spatial and cross parts and quadratic only in T (small) for the temporal part.
+spatial and cross parts and quadratic only in T (small) for the temporal part. In pixels, spatial
+attention is exact up to ``max_tokens`` tokens per frame; above that its keys and values are
+average-pooled to at most ``max_tokens`` (spatial-reduction attention, as in PVT, Wang et al. 2021),
+so cost grows linearly with the number of pixels instead of quadratically. The painting tokens the
+cross-attention sees are bounded the same way by the renderer (:func:`camfuse.render.painting_size`).
 
 ``ConvDecoder`` is the ablation (-Transformer decoder): the same budget of per-frame residual convs,
 no temporal or cross attention.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -35,9 +41,25 @@ class Attention(nn.Module):
         return self.out(rearrange(y, "b g n e -> b n (g e)"))
 
 
+def pooled_keys(y: torch.Tensor, h: int, w: int, max_tokens: int) -> torch.Tensor:
+    """(N, h*w, d) tokens -> (N, <= max_tokens, d) keys: unchanged when they fit, else average-
+    pooled over s x s blocks with the smallest s that fits (ceil mode: edges pooled too)."""
+    if h * w <= max_tokens:
+        return y
+    s = math.ceil(math.sqrt(h * w / max_tokens))
+    while math.ceil(h / s) * math.ceil(w / s) > max_tokens:
+        s += 1
+    grid = rearrange(y, "n (h w) d -> n d h w", h=h)
+    grid = F.avg_pool2d(grid, s, ceil_mode=True, count_include_pad=False)
+    return rearrange(grid, "n d h w -> n (h w) d")
+
+
 class DecoderLayer(nn.Module):
-    def __init__(self, *, width: int, heads: int, mlp_ratio: float, dropout: float) -> None:
+    def __init__(
+        self, *, width: int, heads: int, mlp_ratio: float, dropout: float, max_tokens: int = 1024
+    ) -> None:
         super().__init__()
+        self.max_tokens = max_tokens
         self.norms = nn.ModuleList(nn.LayerNorm(width) for _ in range(4))
         self.spatial = Attention(width=width, heads=heads, dropout=dropout)
         self.temporal = Attention(width=width, heads=heads, dropout=dropout)
@@ -45,10 +67,11 @@ class DecoderLayer(nn.Module):
         hidden = int(width * mlp_ratio)
         self.mlp = nn.Sequential(nn.Linear(width, hidden), nn.GELU(), nn.Linear(hidden, width))
 
-    def forward(self, x: torch.Tensor, painting: torch.Tensor) -> torch.Tensor:
-        b, t, n, d = x.shape  # painting: (B, M, d)
+    def forward(self, x: torch.Tensor, painting: torch.Tensor, h: int, w: int) -> torch.Tensor:
+        b, t, n, d = x.shape  # painting: (B, M, d); n = h * w
         y = rearrange(x, "b t n d -> (b t) n d")  # spatial: tokens of one frame
-        y = y + self.spatial(self.norms[0](y))
+        q = self.norms[0](y)
+        y = y + self.spatial(q, pooled_keys(q, h, w, self.max_tokens))
         y = rearrange(y, "(b t) n d -> (b n) t d", b=b)  # temporal: one location over time
         y = y + self.temporal(self.norms[1](y))
         y = rearrange(y, "(b n) t d -> b (t n) d", b=b)  # cross: every token sees the painting
@@ -67,13 +90,20 @@ class TransformerDecoder(nn.Module):
         mlp_ratio: float,
         dropout: float,
         max_frames: int,
+        max_tokens: int = 1024,
     ) -> None:
         super().__init__()
         self.time = nn.Parameter(torch.zeros(max_frames, width))
         self.keyframe = nn.Parameter(torch.zeros(width))  # marks the frame the painting paints over
         nn.init.trunc_normal_(self.time, std=0.02)
         self.layers = nn.ModuleList(
-            DecoderLayer(width=width, heads=heads, mlp_ratio=mlp_ratio, dropout=dropout)
+            DecoderLayer(
+                width=width,
+                heads=heads,
+                mlp_ratio=mlp_ratio,
+                dropout=dropout,
+                max_tokens=max_tokens,
+            )
             for _ in range(layers)
         )
         self.norm = nn.LayerNorm(width)
@@ -89,7 +119,7 @@ class TransformerDecoder(nn.Module):
         tokens = rearrange(x, "b t d h w -> b t (h w) d")
         tokens = tokens + self.time[:t, None, :] + is_key[:, :, None, None] * self.keyframe
         for layer in self.layers:
-            tokens = layer(tokens, painting)
+            tokens = layer(tokens, painting, h, w)
         return rearrange(self.norm(tokens), "b t (h w) d -> b t d h w", h=h)
 
 
