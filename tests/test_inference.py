@@ -64,3 +64,14 @@ def test_channels_last_changes_speed_not_results(split):
     assert stem.is_contiguous(memory_format=torch.channels_last) and not stem.is_contiguous()
     after = method(c.painting, c.footage, keyframe=c.keyframe)
     assert (after - before).abs().max().item() <= 1 / 255  # uint8 rounding at most
+
+
+@pytest.mark.slow
+def test_compiled_model_renders_the_same_frames(split):
+    """--compile (torch.compile, inductor on CPU): minutes to compile, so not in `make test`."""
+    model = _model(True)
+    c = split[0]
+    before = ModelMethod(model, window=3, palette=False)(c.painting, c.footage, keyframe=c.keyframe)
+    prepare_for_inference(model, channels_last=True, compile=True)
+    after = ModelMethod(model, window=3, palette=False)(c.painting, c.footage, keyframe=c.keyframe)
+    assert (after - before).abs().max().item() <= 1 / 255

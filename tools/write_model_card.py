@@ -1,7 +1,9 @@
 """Assemble docs/model-card.md from the default model's training run and its evaluations.
 
     .venv/bin/python tools/write_model_card.py --run runs/default \
-        --test runs/eval-test256 --heldout runs/eval-test256-watercolour
+        --test runs/eval-test256 --heldout runs/eval-test256-watercolour --ablation runs/ablate-ext
+    # only the extension's ablation section, in place (the other runs need not exist):
+    .venv/bin/python tools/write_model_card.py --ablation runs/ablate-ext
 
 Reads the run's config.json, metrics.json and CSV log (training curve -> docs/img/training_curve.png)
 and the two `camfuse evaluate` reports; copies their tables verbatim and computes the quality-bar
@@ -138,14 +140,56 @@ def bars(report: Path) -> str:
     return "\n".join(["| bar | camfuse | target | met |", "|---|---|---|---|", *rows])
 
 
+MARKS = ("<!-- extension-ablation:start -->", "<!-- extension-ablation:end -->")
+
+
+def ablation(out: Path) -> str:
+    """The `camfuse ablate --variants full,sampling,baseline` tables, verbatim."""
+    text = (out / "ablation.md").read_text()
+    head = [
+        ln for ln in text.splitlines()[:8] if ln.startswith(("- command", "- budget", "- wall"))
+    ]
+    parts = [
+        "\n".join(head),
+        *(
+            f"#### {title.split(' (')[0]}\n\n" + text[text.index(f"## {title}") :].split("\n\n")[1]
+            for title in (
+                "Variants by role (mean ± std over seeds; classical baselines below the line)",
+                "Variants (mean ± std over seeds, test split, both roles)",
+                "Relative change against the baseline model (paired by seed, %)",
+            )
+        ),
+    ]
+    return "\n\n".join(parts)
+
+
+def update_ablation(out: Path) -> None:
+    """Replace the marked section of the existing docs/model-card.md."""
+    card = (DOCS / "model-card.md").read_text()
+    start, end = card.index(MARKS[0]) + len(MARKS[0]), card.index(MARKS[1])
+    text = card[:start] + "\n" + ablation(out) + "\n" + card[end:]
+    tmp = DOCS / ".model-card.md.partial"
+    tmp.write_text(text)
+    tmp.replace(DOCS / "model-card.md")
+    print(f"updated the extension ablation in {DOCS / 'model-card.md'}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--run", type=Path, required=True)
-    ap.add_argument("--test", type=Path, required=True)
-    ap.add_argument("--heldout", type=Path, required=True)
+    ap.add_argument("--run", type=Path)
+    ap.add_argument("--test", type=Path)
+    ap.add_argument("--heldout", type=Path)
+    ap.add_argument(
+        "--ablation", type=Path, help="camfuse ablate --variants full,sampling,baseline"
+    )
     args = ap.parse_args()
+    if args.ablation and not (args.run or args.test or args.heldout):
+        update_ablation(args.ablation)
+        return
+    if not (args.run and args.test and args.heldout and args.ablation):
+        ap.error("--run, --test, --heldout and --ablation are needed for the whole card")
     (DOCS / "img").mkdir(exist_ok=True)
     curve(args.run, DOCS / "img" / "training_curve.png")
     fill = {
@@ -156,6 +200,7 @@ def main() -> None:
         "heldout_bars": bars(args.heldout),
         "heldout_keyframe": table(args.heldout, "keyframe"),
         "heldout_style": table(args.heldout, "style"),
+        "extension_ablation": ablation(args.ablation),
     }
     text = (DOCS / "model_card_notes.md").read_text()
     for k, v in fill.items():

@@ -110,6 +110,12 @@ def ablate(
     ),
     steps: int | None = typer.Option(None, "--steps", help="Training steps per run."),
     seeds: int | None = typer.Option(None, "--seeds", help="Seeds per variant (0..N-1)."),
+    precision: str | None = typer.Option(
+        None,
+        "--precision",
+        help="Training precision, e.g. 32-true or bf16-mixed (default: bf16-mixed; 32-true on "
+        "CPUs without native bf16, where bf16 is emulated and several times slower).",
+    ),
     variants: str | None = typer.Option(
         None,
         "--variants",
@@ -142,6 +148,12 @@ def ablate(
         budget = dataclasses.replace(budget, seeds=tuple(range(seeds)))
     if preset is not None:
         budget = dataclasses.replace(budget, preset=preset)
+    if precision is not None:
+        if precision not in ("32-true", "bf16-mixed", "16-mixed"):
+            raise ValueError(
+                f"--precision must be 32-true, bf16-mixed or 16-mixed, got {precision!r}"
+            )
+        budget = dataclasses.replace(budget, precision=precision)
     names = [v.strip() for v in variants.split(",") if v.strip()] if variants else None
     for n in names or []:
         if n not in VARIANTS:
