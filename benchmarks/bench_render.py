@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -145,7 +146,12 @@ def _load(options: dict):
 def run_worker(spec: dict) -> dict:
     """Measure in a fresh interpreter; returns the worker's JSON (or the error)."""
     cmd = [sys.executable, __file__, "--worker", json.dumps(spec)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    env = dict(os.environ)
+    if spec["method"].startswith("camfuse"):  # as `camfuse render` sets it (cli.rendering_threads)
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    else:  # the peers run PyTorch alone: OpenMP's default spinning suits them
+        env.pop("OMP_WAIT_POLICY", None)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
     if proc.returncode != 0:
         err = (proc.stderr.strip().splitlines() or ["?"])[-1]
         return {**spec, "error": err}
@@ -303,6 +309,7 @@ def main() -> None:
         spec = json.loads(args.worker)
         print(json.dumps(measure(spec)))
         return
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # for the in-process profile, as the CLI
     if args.quick:
         args.sizes, args.frames, args.long = "256x256", 12, 0
     sizes = [tuple(map(int, s.split("x"))) for s in args.sizes.split(",")]

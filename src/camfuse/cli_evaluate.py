@@ -69,6 +69,9 @@ def evaluate(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing report."),
 ) -> None:
     """Measure the model and the baselines: PSNR, SSIM, FD/KID, MFD, CFDCI, warping error."""
+    from .cli import rendering_threads
+
+    rendering_threads()
     from .evaluation.command import run_evaluate
 
     if max_clips is not None and max_clips < 1:

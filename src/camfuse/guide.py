@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .flow import ChainTracker
+from .flow import ChainTracker, DisSettings
 from .warp import backward_warp
 
 CHANNELS = 7  # warped RGB, confidence, recoloured RGB
@@ -101,7 +101,7 @@ def stream_guides(
     frames: Iterable[torch.Tensor],
     keyframe: int | None,
     *,
-    preset: str = RENDER_FLOW,
+    preset: str | DisSettings = RENDER_FLOW,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Yield ``(frame, guide)`` in order; painting and frames (3, H, W) at model size, guide
     (CHANNELS, H, W). ``keyframe=None`` is the style role."""
@@ -146,7 +146,7 @@ def clip_guide(
     footage: torch.Tensor,
     keyframe: int | None,
     *,
-    preset: str = RENDER_FLOW,
+    preset: str | DisSettings = RENDER_FLOW,
 ) -> torch.Tensor:
     """painting (3, H, W), footage (T, 3, H, W) -> guide (T, CHANNELS, H, W)."""
     return torch.stack([g for _, g in stream_guides(painting, footage, keyframe, preset=preset)])

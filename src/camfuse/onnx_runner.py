@@ -179,6 +179,9 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     return info
 
 
+SPINNING = "0"
+
+
 def _session(path: Path, threads: int | None) -> Any:
     import onnxruntime as ort
     from onnxruntime.capi.onnxruntime_pybind11_state import (
@@ -195,6 +198,9 @@ def _session(path: Path, threads: int | None) -> Any:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = threads or torch.get_num_threads()
     options.log_severity_level = 3  # errors only: the optimiser's notes are not the user's
+    # no busy-waiting between ops: the render's flow, decode and encode threads need those cores
+    # (as OMP_WAIT_POLICY=PASSIVE does for PyTorch, camfuse/__init__.py)
+    options.add_session_config_entry("session.intra_op.allow_spinning", SPINNING)
     providers = [
         p
         for p in ("CUDAExecutionProvider", "CPUExecutionProvider")

@@ -9,6 +9,7 @@ from camfuse.baselines import Identity, build_methods
 from camfuse.baselines.guided import FlowWarpFill
 from camfuse.config import load_config
 from camfuse.data.synth import generate_sample
+from camfuse.flow import PRESETS
 from camfuse.guide import clip_guide
 from camfuse.models import CamFuse
 from tests.baselines.conftest import psnr
@@ -48,6 +49,19 @@ def test_style_role_returns_the_footage():
     assert torch.equal(out, s["footage"])
     out.fill_(0)  # a copy, not the caller's footage
     assert s["footage"].max() > 0
+
+
+def test_the_flow_preset_reaches_the_guide():
+    footage, painted = translating_clip(frames=4)
+    for preset in ("medium", PRESETS["fast"]):
+        out = FlowWarpFill(preset=preset)(painted[0], footage, keyframe=0)
+        g = clip_guide(painted[0], footage, 0, preset=preset)
+        torch.testing.assert_close(
+            out, (g[:, 3:4] * g[:, :3] + (1 - g[:, 3:4]) * g[:, 4:]).clamp(0, 1)
+        )
+    assert not torch.equal(out, FlowWarpFill()(painted[0], footage, keyframe=0))
+    with pytest.raises(ValueError, match="unknown DIS preset"):
+        FlowWarpFill(preset="slow")(painted[0], footage, keyframe=0)
 
 
 def test_registered():

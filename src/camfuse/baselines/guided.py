@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from ..guide import clip_guide
+from ..flow import DisSettings
+from ..guide import RENDER_FLOW, clip_guide
 from .base import check_inputs, fit_painting
 
 
 class FlowWarpFill:
     name = "flow-warp-fill"
     label = "flow-warp where tracked, keyframe colour map elsewhere (no network)"
+
+    def __init__(self, *, preset: str | DisSettings = RENDER_FLOW):
+        self.preset = preset  # the guide's DIS flow (benchmarks/bench_guide.py compares them)
 
     def __call__(self, painting: Tensor, footage: Tensor, *, keyframe: int | None) -> Tensor:
         check_inputs(painting, footage, keyframe)
@@ -27,6 +31,6 @@ class FlowWarpFill:
             return frames.clone()
         h, w = frames.shape[-2:]
         p = fit_painting(painting.to(frames.device), (w, h), crop=False)
-        g = clip_guide(p, frames, keyframe)
+        g = clip_guide(p, frames, keyframe, preset=self.preset)
         trusted = g[:, 3:4]
         return (trusted * g[:, :3] + (1 - trusted) * g[:, 4:]).clamp(0, 1)
