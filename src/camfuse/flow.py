@@ -90,18 +90,18 @@ class DisSettings:
 
 
 # Named configurations. "fast" / "medium" are OpenCV's presets unchanged, "fine" is medium run
-# down to full resolution (what the guide renders with); their meaning must not change, or old
-# results stop being reproducible. The "-320" presets cap the resolution DIS sees: its 8-px patches
-# suit frames of about 256-320 px, and on larger frames full-resolution search cost 2-3x the time
-# for a worse guide (benchmarks/bench_guide.py; 256 px: 32 keyframe clips, 512 px: 8).
+# down to full resolution; their meaning must not change, or old results stop being reproducible.
+# The "-320" presets cap the resolution DIS sees: its 8-px patches suit frames of about 256-320 px;
+# on larger frames, full-resolution search costs 2-3x the time for a guide no better
+# (benchmarks/bench_guide.py, tables in docs/performance_notes.md).
 PRESETS: dict[str, DisSettings] = {
     "ultrafast": DisSettings(base="ultrafast"),
     "fast": DisSettings(base="fast"),
     "medium": DisSettings(base="medium"),
     "fine": DisSettings(base="medium", finest_scale=0),
-    # "fine" up to 320 px, identical to it there; at 512 px +0.1 dB in 0.45x the time
+    # "fine" up to 320 px, identical to it there (what the guide renders with, camfuse.guide)
     "fine-320": DisSettings(base="medium", finest_scale=0, max_side=320),
-    # also fewer patches: 256 px -0.07 dB in ~0.7x the time of "fine"; 512 px +0.1 dB in 0.34x
+    # also fewer patches (stride 4, 8 descent iterations): cheaper, and no longer identical at 256
     "lean-320": DisSettings(
         base="medium", finest_scale=0, patch_stride=4, descent_iterations=8, max_side=320
     ),

@@ -39,10 +39,13 @@ from .flow import ChainTracker, DisSettings
 from .warp import backward_warp
 
 CHANNELS = 7  # warped RGB, confidence, recoloured RGB
-# DIS flow for the track. Rendering searches down to full resolution ("fine"): +0.9 dB for the
-# guide alone on 8 test clips (256 px, 16 frames) at 2.6x the flow time. Training keeps OpenCV's
-# "medium": clips are 4 frames of smooth synthetic motion, and generating data is the bottleneck.
-RENDER_FLOW = "fine"
+# DIS flow for the track. Rendering searches down to full resolution ("fine": +0.9 dB for the guide
+# alone on 8 test clips, 256 px, 16 frames, at 2.6x the flow time of "medium"), on frames capped at
+# 320 px ("fine-320": identical to "fine" up to 320 px, so every 256-px result stands; at 512 px a
+# guide as good in under half the flow time; benchmarks/bench_guide.py, docs/performance_notes.md).
+# Training keeps OpenCV's "medium": clips are 4 frames of smooth synthetic motion, and generating
+# data is the bottleneck.
+RENDER_FLOW = "fine-320"
 TRAIN_FLOW = "medium"
 RIDGE = 1e-3  # keeps the quadratic fit sane on flat keyframes (few distinct colours)
 EPS = 1e-5  # covariance floor: a one-colour painting or frame must not divide by zero
