@@ -22,6 +22,8 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
+from .layout import conv_cat, memory_format
+
 
 class Attention(nn.Module):
     def __init__(self, *, width: int, heads: int, dropout: float = 0.0) -> None:
@@ -188,11 +190,12 @@ class UpsampleHead(nn.Module):
         guide: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """All inputs (N, C, h, w) with N = B*T; returns (N, out, H, W) logits (no activation)."""
-        rgb = torch.cat([x for x in (rgb, pixels, guide) if x is not None], dim=1)
-        x = self.to8(torch.cat([_up(x16, skip8.shape[-2:]), skip8], dim=1))
-        x = self.to4(torch.cat([_up(x, skip4.shape[-2:]), skip4], dim=1))
-        x = self.to2(_up(x, (rgb.shape[-2] // 2, rgb.shape[-1] // 2)))
-        x = self.to1(torch.cat([_up(x, rgb.shape[-2:]), rgb], dim=1))
+        rgb = [x for x in (rgb, pixels, guide) if x is not None]
+        fmt = memory_format(self.to1[2].weight)  # channels-last after prepare_for_inference
+        x = self.to8(conv_cat([_up(x16, skip8.shape[-2:]), skip8], fmt))
+        x = self.to4(conv_cat([_up(x, skip4.shape[-2:]), skip4], fmt))
+        x = self.to2(_up(x, (rgb[0].shape[-2] // 2, rgb[0].shape[-1] // 2)))
+        x = self.to1(conv_cat([_up(x, rgb[0].shape[-2:]), *rgb], fmt))
         return self.rgb(x)
 
 

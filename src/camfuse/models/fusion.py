@@ -19,6 +19,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .layout import conv_cat, memory_format
+
 WEIGHTINGS = ("dynamic", "static", "concat")
 
 
@@ -71,6 +73,7 @@ class ModalityWeighting(nn.Module):
             cond = torch.cat([g_footage, g_painting, self.role(role), strength[:, None]], dim=1)
             logits = self.channel(cond)[:, :, None, None]  # (N, d, 1, 1)
             if self.pixel is not None:
-                logits = logits + self.pixel(torch.cat([footage, retrieved], dim=1))
+                fmt = memory_format(self.pixel.weight)
+                logits = logits + self.pixel(conv_cat([footage, retrieved], fmt))
             alpha = torch.sigmoid(logits) * s
         return (1 - alpha) * footage + alpha * retrieved, alpha
