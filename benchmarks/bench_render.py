@@ -180,10 +180,11 @@ def profile(w: int, h: int, frames: int) -> list[tuple[str, float]]:
     import camfuse.render
     from camfuse.checkpoint import load_model
     from camfuse.data.video_io import iter_frames
-    from camfuse.inference import prepare_for_inference
+    from camfuse.inference import prepare_for_inference, resolve_precision
 
     model, cfg = load_model(None, torch.device("cpu"))
     prepare_for_inference(model)
+    precision = resolve_precision("auto", torch.device("cpu"))  # as `camfuse render` picks it
     acc: dict[str, float] = {}
 
     def timed(name, fn):
@@ -211,12 +212,13 @@ def profile(w: int, h: int, frames: int) -> list[tuple[str, float]]:
         t = time.perf_counter()
         for _ in camfuse.render.stylise(model, painting, iter(clip), total=frames,
                                         out_size=(w, h), size=(w, h), keyframe=KEYFRAME,
-                                        window=cfg.data.frames,
+                                        window=cfg.data.frames, precision=precision,
                                         overlap=max(1, cfg.data.frames // 4)):  # fmt: skip
             pass
         total = time.perf_counter() - t
     rows = [(k, v / frames * 1000) for k, v in acc.items()]
-    return [("total (stylise, flow on a background thread)", total / frames * 1000), *rows]
+    total_row = f"total (stylise in {precision}, flow on a background thread)"
+    return [(total_row, total / frames * 1000), *rows]
 
 
 # ------------------------------------------------------------------------------- the floor
