@@ -164,6 +164,7 @@ BAD = {
     "out folder missing": (["--out", "{t}/no/such/out.mp4", "--style"], "does not exist"),
     "bad checkpoint": (["--checkpoint", "{m}/nope.safetensors", "--style"], "model file not found"),
     "bad device": (["--device", "tpu", "--style"], "unknown device"),
+    "bad flow": (["--flow", "slow", "--keyframe", "0"], "unknown --flow 'slow'; choose one of"),
     "unknown option": (["--style", "--colour", "red"], "No such option"),
 }
 

@@ -71,10 +71,12 @@ def test_keyframe_role_follows_the_paint_over_through_every_window(model, clip):
         assert err < 2 and err < 0.05 * base, (t, err, base)
 
 
-def test_keyframe_role_is_the_guide_blend(model, clip):
+@pytest.mark.parametrize("flow", [None, "medium", "lean-320"])
+def test_keyframe_role_is_the_guide_blend(model, clip, flow):
+    """... of the guide tracked with the chosen DIS preset (default: the guide's RENDER_FLOW)."""
     footage, painted = clip
-    out = run(model, painted[K], footage, K)
-    g = clip_guide(to_float(painted[K]), to_float(footage), K)
+    out = run(model, painted[K], footage, K, **({"flow": flow} if flow else {}))
+    g = clip_guide(to_float(painted[K]), to_float(footage), K, **({"preset": flow} if flow else {}))
     alpha = torch.sigmoid(4 * (2 * g[:, 3:4] - 1))
     expected = to_uint8(alpha * g[:, :3] + (1 - alpha) * g[:, 4:])
     assert max(diff(o, e).max() for o, e in zip(out, expected, strict=True)) <= 1

@@ -177,7 +177,14 @@ def render(
     runtime: str = typer.Option(
         "torch",
         "--runtime",
-        help="torch | onnx (onnxruntime: about 2x faster on a CPU; exported once per size, cached).",
+        help="torch | onnx (onnxruntime, fp32: faster than torch on CPUs without native bf16; "
+        "exported once per size, cached).",
+    ),
+    flow: str | None = typer.Option(
+        None,
+        "--flow",
+        help="Optical flow of the keyframe track: fine-320 (default) | lean-320 (less flow time, "
+        "a guide about as good) | medium | fast | fine; docs/performance.md compares them.",
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out."),
     window: int | None = typer.Option(
@@ -218,6 +225,7 @@ def render(
             precision=precision,
             compile=compile_,
             runtime=runtime,
+            **({"flow": flow} if flow else {}),
             overwrite=overwrite,
             window=window,
             overlap=overlap,

@@ -52,7 +52,8 @@ from .data.video_io import (
     read_image,
 )
 from .device import resolve_device
-from .guide import stream_guides
+from .flow import PRESETS
+from .guide import RENDER_FLOW, stream_guides
 from .inference import autocast, prepare_for_inference, resolve_precision
 from .outputs import check_output, output_kind, staged_output
 from .palette import fit_palette
@@ -88,6 +89,7 @@ class RenderPlan:
     precision: str  # "fp32" | "bf16" (resolved from auto for this device)
     compile: bool  # torch.compile the model's forward
     runtime: str  # "torch" | "onnx" (onnxruntime export, camfuse.onnx_cache)
+    flow: str  # DIS preset of the keyframe track (camfuse.flow.PRESETS)
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ def prepare(
     precision: str = "auto",
     compile: bool = False,
     runtime: str = "torch",
+    flow: str = RENDER_FLOW,
     overwrite: bool = False,
     max_frames: int | None = None,
 ) -> RenderPlan:
@@ -144,6 +147,8 @@ def prepare(
     )
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
+    if flow not in PRESETS:
+        raise ValueError(f"unknown --flow {flow!r}; choose one of {', '.join(PRESETS)}")
     # onnxruntime picks its own provider (CUDA first when present); tensors stay on the CPU
     dev = torch.device("cpu") if runtime == "onnx" and device == "auto" else resolve_device(device)
     if runtime == "onnx" and (compile or precision == "bf16" or dev.type != "cpu"):
@@ -191,6 +196,7 @@ def prepare(
         precision=precision,
         compile=compile,
         runtime=runtime,
+        flow=flow,
     )
 
 
@@ -206,7 +212,8 @@ def render(
     """Render ``footage`` in the manner of ``painting`` to ``out`` (a video file or a PNG folder).
 
     ``options`` are :func:`prepare`'s keywords (keyframe= or style=True, strength, checkpoint,
-    size, window, overlap, fps, device, precision, compile, runtime, overwrite, max_frames).
+    size, window, overlap, fps, device, precision, compile, runtime, flow, overwrite,
+    max_frames).
     ``model`` skips loading one.
     """
     plan = prepare(painting, footage, out, **options)
@@ -248,6 +255,7 @@ def render(
                 overlap=plan.overlap,
                 palette=plan.palette,
                 precision=plan.precision,
+                flow=plan.flow,
             )
             for i, frame in enumerate(frames, 1):
                 background.put(frame)
@@ -279,12 +287,14 @@ def stylise(
     overlap: int,
     palette: bool = True,
     precision: str = "fp32",
+    flow: str = RENDER_FLOW,
 ) -> Iterator[np.ndarray]:
     """Yield painterly uint8 frames at ``out_size`` (w, h), pulling ``frames`` lazily.
 
     ``palette`` (style role only): move the finished frames' colours onto the reference's with one
     map fitted on the first frame (:mod:`camfuse.palette`). ``precision``: "fp32" or "bf16"
-    (autocast; :mod:`camfuse.inference`). ``model`` is a :class:`~camfuse.models.CamFuse` or
+    (autocast; :mod:`camfuse.inference`). ``flow``: the keyframe track's DIS preset
+    (:data:`camfuse.flow.PRESETS`). ``model`` is a :class:`~camfuse.models.CamFuse` or
     anything with its inference interface (:class:`camfuse.onnx_runner.OnnxModel`)."""
     device = model_device(model)
     p = _to_model(painting, size, device, crop=keyframe is None)[None]  # (1, 3, h, w)
@@ -324,7 +334,7 @@ def stylise(
     inputs = (_to_model(f, size, device) for f in frames)
     if sampling:  # (frame, guide) pairs, tracked along the whole shot, not per window;
         # the flow runs on a background thread, a window ahead of the model
-        inputs = prefetch(stream_guides(p[0], inputs, keyframe), depth=window)
+        inputs = prefetch(stream_guides(p[0], inputs, keyframe, preset=flow), depth=window)
     colours = None
     for y in blend_windows(inputs, plan_windows(total, window, overlap), run):
         if palette and keyframe is None:
