@@ -49,7 +49,7 @@ VARIANTS = {  # camfuse render options per benchmarked method
     "camfuse-lean-flow": {"flow": "lean-320"},
     "camfuse-compile": {"compile": True},
 }
-WARMUP = 8  # frames rendered before a compiled model is timed (compilation excluded)
+WARMUP = 2 * KEYFRAME  # frames rendered before a compiled model is timed (compiling then)
 
 
 # ------------------------------------------------------------------------------- one measurement
