@@ -55,7 +55,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.plain_cat:  # where the model's modules look conv_cat up
         for module in (camfuse.models.decoder, camfuse.models.fusion):
-            module.conv_cat = lambda parts, fmt: torch.cat(parts, dim=1)
+            module.conv_cat = lambda parts, like: torch.cat(parts, dim=1)
     native = bf16_native(torch.device("cpu"))
     precisions = (args.precisions or ("fp32,bf16" if native else "fp32")).split(",")
     size = tuple(int(v) for v in args.size.lower().split("x"))

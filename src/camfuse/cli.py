@@ -69,9 +69,8 @@ def rendering_threads() -> None:
     """Before torch loads: its OpenMP threads sleep instead of spinning between ops.
 
     A render runs the network beside decoding, optical flow and encoding threads on the same cores;
-    spinning threads starve them (measured in docs/performance.md: a sequential render at 256 px went
-    from 2.3 s to 0.35 s per frame on 2 cores). A value the user set is kept. Training keeps the
-    default: it runs the network alone, where spinning is faster.
+    spinning threads starve them on a small machine (docs/performance_notes.md). A value the user
+    set is kept. Training keeps the default: it runs the network alone, where spinning is faster.
     """
     import os
 

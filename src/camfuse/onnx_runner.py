@@ -179,9 +179,6 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     return info
 
 
-SPINNING = "0"
-
-
 def _session(path: Path, threads: int | None) -> Any:
     import onnxruntime as ort
     from onnxruntime.capi.onnxruntime_pybind11_state import (
@@ -199,8 +196,8 @@ def _session(path: Path, threads: int | None) -> Any:
     options.intra_op_num_threads = threads or torch.get_num_threads()
     options.log_severity_level = 3  # errors only: the optimiser's notes are not the user's
     # no busy-waiting between ops: the render's flow, decode and encode threads need those cores
-    # (as OMP_WAIT_POLICY=PASSIVE does for PyTorch, camfuse/__init__.py)
-    options.add_session_config_entry("session.intra_op.allow_spinning", SPINNING)
+    # (as OMP_WAIT_POLICY=PASSIVE does for PyTorch, camfuse.cli.rendering_threads)
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     providers = [
         p
         for p in ("CUDAExecutionProvider", "CPUExecutionProvider")

@@ -29,7 +29,7 @@ def test_under_bf16_autocast_the_convolution_output_is_unchanged(channels_last):
         if channels_last:
             feature = feature.contiguous(memory_format=torch.channels_last)
         fmt = memory_format(conv.weight)
-        joined = conv_cat([feature, frames], fmt)
+        joined = conv_cat([feature, frames], conv.weight)
         assert joined.dtype == torch.bfloat16
         assert joined.is_contiguous(memory_format=fmt)
         torch.testing.assert_close(
@@ -39,7 +39,7 @@ def test_under_bf16_autocast_the_convolution_output_is_unchanged(channels_last):
 
 def test_without_autocast_it_is_torch_cat():
     feature, frames = _parts()
-    out = conv_cat([feature, frames], torch.contiguous_format)
+    out = conv_cat([feature, frames], nn.Conv2d(11, 4, 3).weight)  # NCHW
     assert torch.equal(out, torch.cat([feature, frames], dim=1)) and out.is_contiguous()
 
 

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from .layout import conv_cat, memory_format
+from .layout import conv_cat
 
 
 class Attention(nn.Module):
@@ -191,11 +191,11 @@ class UpsampleHead(nn.Module):
     ) -> torch.Tensor:
         """All inputs (N, C, h, w) with N = B*T; returns (N, out, H, W) logits (no activation)."""
         rgb = [x for x in (rgb, pixels, guide) if x is not None]
-        fmt = memory_format(self.to1[2].weight)  # channels-last after prepare_for_inference
-        x = self.to8(conv_cat([_up(x16, skip8.shape[-2:]), skip8], fmt))
-        x = self.to4(conv_cat([_up(x, skip4.shape[-2:]), skip4], fmt))
+        like = self.to1[2].weight  # a 3x3 kernel: channels-last after prepare_for_inference
+        x = self.to8(conv_cat([_up(x16, skip8.shape[-2:]), skip8], like))
+        x = self.to4(conv_cat([_up(x, skip4.shape[-2:]), skip4], like))
         x = self.to2(_up(x, (rgb[0].shape[-2] // 2, rgb[0].shape[-1] // 2)))
-        x = self.to1(conv_cat([_up(x, rgb[0].shape[-2:]), *rgb], fmt))
+        x = self.to1(conv_cat([_up(x, rgb[0].shape[-2:]), *rgb], like))
         return self.rgb(x)
 
 

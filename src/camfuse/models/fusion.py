@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layout import conv_cat, memory_format
+from .layout import conv_cat
 
 WEIGHTINGS = ("dynamic", "static", "concat")
 
@@ -73,7 +73,6 @@ class ModalityWeighting(nn.Module):
             cond = torch.cat([g_footage, g_painting, self.role(role), strength[:, None]], dim=1)
             logits = self.channel(cond)[:, :, None, None]  # (N, d, 1, 1)
             if self.pixel is not None:
-                fmt = memory_format(self.pixel.weight)
-                logits = logits + self.pixel(conv_cat([footage, retrieved], fmt))
+                logits = logits + self.pixel(conv_cat([footage, retrieved], self.pixel.weight))
             alpha = torch.sigmoid(logits) * s
         return (1 - alpha) * footage + alpha * retrieved, alpha

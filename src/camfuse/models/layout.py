@@ -20,8 +20,10 @@ def memory_format(weight: torch.Tensor) -> torch.memory_format:
     return torch.channels_last if cl else torch.contiguous_format
 
 
-def conv_cat(parts: list[torch.Tensor], fmt: torch.memory_format) -> torch.Tensor:
-    """``torch.cat(parts, dim=1)`` in layout ``fmt`` and, under autocast, the autocast dtype."""
+def conv_cat(parts: list[torch.Tensor], like: torch.Tensor) -> torch.Tensor:
+    """``torch.cat(parts, dim=1)`` in the layout of the convolution weight ``like`` (a spatial
+    kernel, see :func:`memory_format`) and, under autocast, the autocast dtype."""
+    fmt = memory_format(like)
     device = parts[0].device.type
     dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else None
     return torch.cat([p.to(dtype=dtype or p.dtype, memory_format=fmt) for p in parts], dim=1)
