@@ -15,12 +15,12 @@ unless ``--data`` already holds one; the default split is the first clips of the
 - **GT fill**: non-key PSNR with the ground truth where the track is untrusted, an upper bound for
   anything that fills those pixels (a network included);
 - **trusted**: share of non-key pixels whose track passed every check;
-- **DIS ms / frame**: wall time of the chained flow (:func:`camfuse.flow.chain_to`: two DIS calls
+- **DIS ms / frame**: wall time of the chained flow (:func:`camfuse.guide.flow.chain_to`: two DIS calls
   and the composition per tracked frame), median over clips x repeats. Configurations are timed
   interleaved, so drifting machine load hits them alike; on a shared CPU compare ratios.
 
-A configuration is a preset name (``camfuse.flow.PRESETS``) with optional overrides of
-:class:`camfuse.flow.DisSettings` fields and a different reverse flow for the check:
+A configuration is a preset name (``camfuse.guide.flow.PRESETS``) with optional overrides of
+:class:`camfuse.guide.flow.DisSettings` fields and a different reverse flow for the check:
 ``fine+patch_stride=4+descent_iterations=8|medium`` = "fine" with stride 4 and 8 descent iterations,
 checked against OpenCV's medium preset. The last row, flow-warp (DIS medium, chained, no check, no
 fill), is the guide.py docstring's first figure.
@@ -45,7 +45,7 @@ from camfuse.baselines.flow_warp import FlowWarp
 from camfuse.baselines.guided import FlowWarpFill
 from camfuse.data.splits import write_split
 from camfuse.evaluation.clips import Clip, split_clips
-from camfuse.flow import PRESETS, DisSettings, chain_to, resolve
+from camfuse.guide.flow import PRESETS, DisSettings, chain_to, resolve
 from camfuse.metrics import psnr
 
 log = logging.getLogger("bench_guide")

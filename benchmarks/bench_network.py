@@ -7,7 +7,7 @@ No video, no optical flow: one window of random frames and guide images through 
 model, its painting encoded once, the median over ``--runs`` calls after a warm-up. ``--plain-cat``
 swaps :func:`camfuse.models.layout.conv_cat` for a plain ``torch.cat``, which shows what building
 concatenations in the convolution's layout and dtype saves. bf16 rows are skipped where the CPU
-emulates bf16 (``camfuse.inference.bf16_native``) unless ``--precisions`` names bf16.
+emulates bf16 (``camfuse.render.runtime.bf16_native``) unless ``--precisions`` names bf16.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import torch
 import camfuse.models.decoder
 import camfuse.models.fusion
 from camfuse.checkpoint import load_model
-from camfuse.inference import autocast, bf16_native, prepare_for_inference
+from camfuse.render.runtime import autocast, bf16_native, prepare_for_inference
 
 
 def window_ms(model, size: tuple[int, int], window: int, precision: str, runs: int) -> float:

@@ -70,13 +70,7 @@ def make_inputs(tmp: Path, w: int, h: int, frames: int) -> tuple[Path, Path]:
     import torch.nn.functional as F
 
     from camfuse.data.painters import paint, sample_params
-    from camfuse.data.video_io import (
-        VideoWriter,
-        bundled_clip,
-        iter_frames,
-        probe_footage,
-        write_image,
-    )
+    from camfuse.media import VideoWriter, bundled_clip, iter_frames, probe_footage, write_image
 
     src = bundled_clip("bigbuckbunny")
     clip = []
@@ -101,7 +95,7 @@ def measure(spec: dict) -> dict:
     """Runs in the worker subprocess: one method at one size."""
     import torch
 
-    from camfuse.data.video_io import iter_frames, read_image
+    from camfuse.media import iter_frames, read_image
 
     method, frames, long = spec["method"], spec["frames"], spec.get("long", False)
     footage, painting = Path(spec["footage"]), Path(spec["painting"])
@@ -150,7 +144,7 @@ def _load(options: dict):
     import torch
 
     from camfuse.checkpoint import load_model
-    from camfuse.inference import prepare_for_inference
+    from camfuse.render.runtime import prepare_for_inference
 
     model, _ = load_model(None, torch.device("cpu"))
     return prepare_for_inference(model, compile=options.get("compile", False))
@@ -178,7 +172,7 @@ def available(method: str) -> bool:
     if method in need and importlib.util.find_spec(need[method]) is None:
         return False
     if method == "camfuse-onnx":
-        return importlib.util.find_spec("camfuse.onnx_runner") is not None
+        return importlib.util.find_spec("camfuse.onnx.runner") is not None
     return True
 
 
@@ -189,11 +183,11 @@ def profile(w: int, h: int, frames: int) -> list[tuple[str, float]]:
     """ms per frame of each stage of one keyframe-role render, in process (wrapped functions)."""
     import torch
 
-    import camfuse.flow
-    import camfuse.render
+    import camfuse.guide.flow
+    import camfuse.render.stream
     from camfuse.checkpoint import load_model
-    from camfuse.data.video_io import iter_frames
-    from camfuse.inference import prepare_for_inference, resolve_precision
+    from camfuse.media import iter_frames
+    from camfuse.render.runtime import prepare_for_inference, resolve_precision
 
     model, cfg = load_model(None, torch.device("cpu"))
     prepare_for_inference(model)
@@ -210,14 +204,16 @@ def profile(w: int, h: int, frames: int) -> list[tuple[str, float]]:
 
         return wrapper
 
-    camfuse.flow.estimate_flow = timed("optical flow (DIS, guide)", camfuse.flow.estimate_flow)
-    camfuse.render._to_image = timed("resize to output", camfuse.render._to_image)
+    camfuse.guide.flow.estimate_flow = timed(
+        "optical flow (DIS, guide)", camfuse.guide.flow.estimate_flow
+    )
+    camfuse.render.stream._to_image = timed("resize to output", camfuse.render.stream._to_image)
     parts = {"footage encoder": model.encoder.footage, "correspondence": model.correspondence,
              "Transformer decoder": model.decoder, "image head": model.head}  # fmt: skip
     for name, module in parts.items():
         module.forward = timed(name, module.forward)
     model.forward = timed("network (all)", model.forward)
-    from camfuse.data.video_io import read_image
+    from camfuse.media import read_image
 
     with tempfile.TemporaryDirectory() as tmp:
         footage, png = make_inputs(Path(tmp), w, h, frames)

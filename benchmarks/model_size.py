@@ -16,7 +16,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from camfuse.config import load_config
 from camfuse.models import CamFuse
-from camfuse.models.camfuse import GUIDE_CHANNELS
+from camfuse.models.interface import GUIDE_CHANNELS
 
 
 def measure(preset: str) -> tuple[float, float, int, int]:

@@ -8,7 +8,7 @@ import pytest
 from safetensors import safe_open
 
 from camfuse.checkpoint import DEFAULT_MODEL, CheckpointError, load_model, read_meta
-from camfuse.data.video_io import probe_footage, write_image
+from camfuse.media import probe_footage, write_image
 from camfuse.render import render
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import skimage.data
 
 from camfuse.data.painters import paint, sample_params
-from camfuse.data.video_io import iter_frames, probe_footage, write_image
+from camfuse.media import iter_frames, probe_footage, write_image
 
 
 def main() -> None:

@@ -28,13 +28,13 @@ class CheckpointError(ValueError):
     """A missing, corrupt or mismatched model file; the message is one line fit for stderr."""
 
 
-def _paths(path: str | Path) -> tuple[Path, Path]:
+def model_paths(path: str | Path) -> tuple[Path, Path]:
     path = Path(path)
     stem = path.with_suffix("") if path.suffix in {".safetensors", ".json"} else path
     return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
 
 
-def _sha256(path: Path) -> str:
+def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -52,7 +52,7 @@ def save_checkpoint(
     extra: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``X.safetensors`` + ``X.json`` atomically (temp names, then rename); returns the weights path."""
-    weights, meta = _paths(path)
+    weights, meta = model_paths(path)
     weights.parent.mkdir(parents=True, exist_ok=True)
     dtype = torch.float16 if half else torch.float32
     state = {
@@ -65,7 +65,7 @@ def save_checkpoint(
     info = {
         "config": cfg.to_dict(),
         "note": note,
-        "sha256": _sha256(tmp_w),
+        "sha256": sha256(tmp_w),
         "dtype": str(dtype).removeprefix("torch."),
         **(extra or {}),
     }
@@ -76,7 +76,7 @@ def save_checkpoint(
 
 
 def read_meta(path: str | Path) -> dict[str, Any]:
-    weights, meta = _paths(path)
+    weights, meta = model_paths(path)
     if not weights.is_file():
         raise CheckpointError(f"model file not found: {weights}")
     if not meta.is_file():
@@ -92,9 +92,9 @@ def load_model(
 ) -> tuple[CamFuse, CamFuseConfig]:
     """Load weights + config (None = the bundled default), verify, and return an eval-mode model."""
     path = DEFAULT_MODEL if path is None else Path(path)
-    weights, _ = _paths(path)
+    weights, _ = model_paths(path)
     info = read_meta(weights)
-    if info.get("sha256") and _sha256(weights) != info["sha256"]:
+    if info.get("sha256") and sha256(weights) != info["sha256"]:
         raise CheckpointError(f"model file is corrupt (checksum mismatch): {weights}")
     try:
         cfg = CamFuseConfig.from_dict(info["config"])

@@ -37,7 +37,9 @@ class ModelConfig:
     painting_rgb: bool = (
         True  # also retrieve painting *pixels* through the correspondence (to the head)
     )
-    sampling: bool = False  # our extension: per-pixel warped/recoloured paint + blend (guide.py)
+    sampling: bool = (
+        False  # our extension: per-pixel warped/recoloured paint + blend (guide/track.py)
+    )
     decoder: str = "transformer"  # transformer | conv (per-frame, the -decoder ablation)
     decoder_layers: int = 2  # each layer: spatial self-attn, temporal self-attn, cross-attn, MLP
     heads: int = 4  # width / heads = head dim; 24-32-d heads keep attention cheap at stride 16

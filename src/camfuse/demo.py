@@ -17,15 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .data.video_io import (
+from .media import (
     MediaError,
     VideoWriter,
     bundled_clip,
     iter_frames,
     probe_footage,
+    staged_output,
     write_image,
 )
-from .outputs import staged_output
 from .render import RenderSummary, render
 
 DEFAULT_FRAMES = 120  # all of carphone (4 s); a few seconds on a CPU with the cpu-preset model

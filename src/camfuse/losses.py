@@ -14,8 +14,8 @@ from torch import nn
 from torchmetrics.functional.image import structural_similarity_index_measure
 
 from .config import LossConfig
-from .models.camfuse import CamFuseOutput
-from .warp import backward_warp
+from .guide.warp import backward_warp
+from .models.interface import CamFuseOutput
 
 
 class ReconstructionL1(nn.Module):

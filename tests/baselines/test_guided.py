@@ -9,8 +9,8 @@ from camfuse.baselines import Identity, build_methods
 from camfuse.baselines.guided import FlowWarpFill
 from camfuse.config import load_config
 from camfuse.data.synth import generate_sample
-from camfuse.flow import PRESETS
-from camfuse.guide import clip_guide
+from camfuse.guide.flow import PRESETS
+from camfuse.guide.track import clip_guide
 from camfuse.models import CamFuse
 from tests.baselines.conftest import psnr
 from tests.motion import translating_clip

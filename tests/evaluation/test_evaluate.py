@@ -11,7 +11,7 @@ import torch
 
 from camfuse.cli import main
 from camfuse.evaluation import evaluate, split_clips
-from tests.media import make_clip
+from tests.footage import make_clip
 
 METHODS = "identity,static-keyframe,flow-warp,camfuse,camfuse-per-frame"
 
@@ -21,7 +21,7 @@ def inputs(tmp_path_factory) -> Path:
     from camfuse.checkpoint import save_checkpoint
     from camfuse.config import load_config
     from camfuse.data.splits import write_split
-    from camfuse.data.video_io import write_image
+    from camfuse.media import write_image
     from camfuse.models import CamFuse
 
     d = tmp_path_factory.mktemp("eval")

@@ -1,4 +1,4 @@
-from camfuse.flow import clip_flows
+from camfuse.guide.flow import clip_flows
 from camfuse.metrics import coupling_index
 
 from .conftest import sample, shuffled, still

@@ -1,6 +1,6 @@
 import pytest
 
-from camfuse.flow import clip_flows
+from camfuse.guide.flow import clip_flows
 from camfuse.metrics import long_term_warp_error, warp_error
 
 from .conftest import flicker, sample, shuffled, still

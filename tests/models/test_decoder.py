@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from camfuse.models.decoder import TransformerDecoder, pooled_keys
-from camfuse.render import painting_size
+from camfuse.models.inputs import painting_size
 
 
 @pytest.mark.parametrize(("h", "w", "cap"), [(16, 16, 256), (32, 32, 1024), (36, 64, 1024),

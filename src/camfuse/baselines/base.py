@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..render import fit_image
+from ..models.inputs import fit_image
 
 
 @runtime_checkable
@@ -47,7 +47,7 @@ def check_inputs(painting: Tensor, footage: Tensor, keyframe: int | None) -> Non
 def fit_painting(painting: Tensor, size: tuple[int, int], *, crop: bool) -> Tensor:
     """(3, Hp, Wp) -> new float (3, h, w) at ``size`` (w, h); ``crop`` for the style role.
 
-    ``camfuse.render.fit_image`` is what the model's pipeline uses, so baselines see the painting
+    ``camfuse.models.inputs.fit_image`` is what the model's pipeline uses, so baselines see the painting
     exactly as the model does (minus uint8 quantisation).
     """
     return fit_image(painting.float(), size, crop=crop).clamp(0, 1)

@@ -1,8 +1,8 @@
 """flow-warp: the keyframe painting pushed along optical flow estimated on the footage.
 
 This is the classical propagation a user could script in a day (cf. the EbSynth-style workflow
-without its patch synthesis): estimate DIS flow (:mod:`camfuse.flow`) from each footage frame to
-the keyframe and backward-warp the painting (:func:`camfuse.warp.backward_warp`). Where the flow
+without its patch synthesis): estimate DIS flow (:mod:`camfuse.guide.flow`) from each footage frame to
+the keyframe and backward-warp the painting (:func:`camfuse.guide.warp.backward_warp`). Where the flow
 leaves the frame the border colour is repeated (``padding_mode="border"``).
 
 Choices, measured on generator keyframe samples (``generate_sample(1000 + i, frames=8,
@@ -39,8 +39,8 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from ..flow import chain_to, consistency_mask, estimate_flow
-from ..warp import backward_warp
+from ..guide.flow import chain_to, consistency_mask, estimate_flow
+from ..guide.warp import backward_warp
 from .base import check_inputs, fit_painting
 
 FILLS = ("none", "occluded")
@@ -83,6 +83,6 @@ class FlowWarp:
         return flow, valid
 
     def _chained(self, frames: Tensor, k: int) -> tuple[Tensor, Tensor]:
-        """Consecutive flows composed towards frame k (:func:`camfuse.flow.chain_to`): small
+        """Consecutive flows composed towards frame k (:func:`camfuse.guide.flow.chain_to`): small
         displacements each, but errors accumulate with the distance to k."""
         return chain_to(frames, k, preset=self.preset, check=self.fill == "occluded")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from ..flow import DisSettings
-from ..guide import RENDER_FLOW, clip_guide
+from ..guide.flow import DisSettings
+from ..guide.track import RENDER_FLOW, clip_guide
 from .base import check_inputs, fit_painting
 
 

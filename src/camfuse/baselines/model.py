@@ -4,7 +4,7 @@ The footage is handed to :func:`camfuse.render.stylise` as uint8 frames (the ren
 boundary), so the numbers the evaluation reports are those of the shipped command, windows,
 crossfades and per-window keyframe conditioning included; the uint8 rounding of generator footage
 costs nothing measurable (~59 dB). The model runs at the clip's own size rounded to multiples of 16
-(:func:`camfuse.render.model_size`) unless ``size`` sets the long side.
+(:func:`camfuse.models.inputs.model_size`) unless ``size`` sets the long side.
 
 ``camfuse-per-frame`` is the same network with windows of one frame: the temporal decoder sees no
 other frame, which reduces the paper's temporal model to a per-frame one (the temporal ablation
@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from ..render import model_size, stylise
-from ..windows import default_overlap
+from ..models.inputs import model_size
+from ..render import stylise
+from ..render.windows import default_overlap
 from .base import check_inputs, from_uint8, to_uint8
 
 

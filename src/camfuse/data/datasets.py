@@ -20,8 +20,8 @@ import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
 from ..config import DataConfig
+from ..media import MediaError, read_image
 from .synth import ROLES, generate_sample
-from .video_io import MediaError, read_image
 
 TRAIN_STRIDE = 10**9
 VALIDATION_BASE = 10**15

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import skimage.data
 
-from .video_io import IMAGE_EXTS, VIDEO_EXTS, bundled_clip, iter_frames, read_image
+from ..media import IMAGE_EXTS, VIDEO_EXTS, bundled_clip, iter_frames, read_image
 
 MAX_SIDE = 640  # enough for 256-px frames filmed from 1.5-1.8x larger world textures
 SKIMAGE_PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "stereo_motorcycle", "camera")

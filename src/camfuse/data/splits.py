@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..media import write_image
 from .datasets import validation_seeds
 from .painters import PAINTERS, get_painter
 from .synth import ROLES, generate_sample
-from .video_io import write_image
 
 FORMAT, VERSION = "camfuse-split", 1
 

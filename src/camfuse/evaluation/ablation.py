@@ -55,7 +55,6 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
         ["model.attention=none", "model.cross_modal_attention=false", "model.weighting=concat"],
     ),
 }
-REFERENCE = "baseline"  # relative changes are reported against this variant, as in the paper
 ROBUST = ("full", "static")  # dynamic vs static weighting under perturbation
 TEST_SEED, TRAIN_SEED = 7, 100  # split seeds: disjoint from each other and from validation (0)
 

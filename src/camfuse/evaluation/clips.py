@@ -18,8 +18,8 @@ import numpy as np
 import torch
 
 from ..data.datasets import DiskDataset
-from ..data.video_io import MediaError, iter_frames, probe_footage, read_image
-from ..render import fit_image, model_size
+from ..media import MediaError, iter_frames, probe_footage, read_image
+from ..models.inputs import fit_image, model_size
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from ..data.video_io import MediaError
+from ..media import MediaError
 from .clips import Clip, footage_clip, split_clips
 from .report import contact_sheet, write_report
 from .runner import GROUND_TRUTH, evaluate
@@ -45,8 +45,8 @@ def run_evaluate(
     """Evaluate and write ``out/{report.json, report.md, metrics.png, samples_*.png}``."""
     from ..baselines import build_methods
     from ..checkpoint import load_model
-    from ..device import resolve_device
     from ..metrics import load_extractor
+    from ..render.runtime import resolve_device
 
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not overwrite:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..data.video_io import write_image
+from ..media import write_image
 from .runner import Result
 
 # (key, header, format, higher is better)

@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from ..flow import clip_flows
+from ..guide.flow import clip_flows
 from ..metrics import (
     DistributionMetrics,
     FeatureExtractor,

@@ -14,6 +14,8 @@ from typing import Any
 
 from .report import COLUMNS, environment, save_figure, write_atomic
 
+REFERENCE = "baseline"  # relative changes are reported against this variant, as in the paper
+
 # key, header, format, higher is better: the report's columns that have ground truth, arrows dropped
 METRICS = [
     (k, "FD*" if k == "fd" else h.split(" ↑")[0].split(" ↓")[0].replace("warp err", "warp"), f, hi)
@@ -143,8 +145,6 @@ def _role_table(doc: dict[str, Any]) -> list[str]:
 
 
 def _relative(per_variant: dict[str, dict[int, dict]]) -> dict[str, dict[str, list[float]]]:
-    from .ablation import REFERENCE
-
     ref = per_variant.get(REFERENCE)
     if not ref:
         return {}

@@ -1,7 +1,7 @@
 """CFDCI, the cross-modal feature dynamic coupling index: does the output move like the footage?
 
 The paper reports CFDCI without defining it; this definition is ours. The "dynamic features" are
-the optical flows between consecutive frames (OpenCV DIS, :mod:`camfuse.flow`) of the output and
+the optical flows between consecutive frames (OpenCV DIS, :mod:`camfuse.guide.flow`) of the output and
 of the input footage, and the index is their normalised inner product over every pixel and frame
 pair. Unlike a cosine similarity it also penalises a wrong magnitude: an output moving half as
 fast as the footage scores 0.5, not 1.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from ..flow import estimate_flow
+from ..guide.flow import estimate_flow
 from ._common import check_flows, check_pair, single_thread
 
 STILL = 1e-4  # px² per pixel: below this mean squared flow both clips count as still
@@ -30,7 +30,7 @@ def coupling_index(
     Higher is better: 1 when the output moves exactly like the footage, about 0 for a still
     output (or motion unrelated to the footage), negative for motion against it. The range
     follows from |⟨a, b⟩| <= |a||b| <= max(|a|², |b|²). ``flows`` = (footage backward flow
-    (T−1, 2, H, W), mask) as from :func:`camfuse.flow.clip_flows` reuses the footage flow (the
+    (T−1, 2, H, W), mask) as from :func:`camfuse.guide.flow.clip_flows` reuses the footage flow (the
     mask is not used). When neither clip moves (mean denominator < ``STILL`` px², including
     T < 2) the output follows the still footage perfectly: 1.0.
     """

@@ -1,6 +1,6 @@
 """Temporal warping error (Lai et al., "Learning Blind Video Temporal Consistency", ECCV 2018).
 
-The flow is estimated on the *footage* (OpenCV DIS, :mod:`camfuse.flow`), never on the output, so
+The flow is estimated on the *footage* (OpenCV DIS, :mod:`camfuse.guide.flow`), never on the output, so
 an output cannot lower its error by moving differently from the input: the output should change
 between frames exactly as the footage's content moves. Occluded pixels are excluded with the
 forward-backward consistency check of Sundaram et al. (ECCV 2010) that Lai et al. use.
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import torch
 
-from ..flow import clip_flows, consistency_mask, estimate_flow
-from ..warp import backward_warp
+from ..guide.flow import clip_flows, consistency_mask, estimate_flow
+from ..guide.warp import backward_warp
 from ._common import check_flows, check_pair, single_thread
 
 LONG_TERM_GAP = 5  # frames; ~0.2 s at 25 fps, beyond the reach of a 1-frame temporal loss
@@ -47,7 +47,7 @@ def warp_error(
     Ô_{t−1}(x) = O_{t−1}(x + F_t(x)) is the previous output frame warped by the backward flow F_t of
     the footage (t -> t−1) and M_t its forward-backward consistency mask.
 
-    ``flows`` = (F (T−1, 2, H, W), M (T−1, 1, H, W)), e.g. :func:`camfuse.flow.clip_flows` of the
+    ``flows`` = (F (T−1, 2, H, W), M (T−1, 1, H, W)), e.g. :func:`camfuse.guide.flow.clip_flows` of the
     footage computed once and shared between metrics; estimated here when None. A clip of fewer
     than 2 frames, or whose masks are all empty, has no pairs and scores 0.0.
     """

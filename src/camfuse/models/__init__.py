@@ -2,9 +2,10 @@
 modality weights, Transformer decoder. ``models`` imports neither ``data`` nor ``training``."""
 
 from .attention import ATTENTION, create_attn
-from .camfuse import CamFuse, CamFuseOutput, PaintingFeatures
+from .camfuse import CamFuse
 from .decoder import DECODERS
 from .encoder import BACKBONES
+from .interface import CamFuseOutput, PaintingFeatures
 
 __all__ = [
     "ATTENTION",

@@ -18,6 +18,9 @@ from torch import nn
 
 
 class SqueezeExcite(nn.Module):
+    """SE (Hu et al. 2018): global average pool -> bottleneck MLP (C -> C/r -> C) -> sigmoid
+    weight per channel. The bottleneck is at least 8 wide so thin maps keep some capacity."""
+
     def __init__(self, channels: int, *, reduction: int = 16) -> None:
         super().__init__()
         hidden = max(8, channels // reduction)
@@ -33,6 +36,9 @@ class SqueezeExcite(nn.Module):
 
 
 class EfficientChannelAttention(nn.Module):
+    """ECA (Wang et al. 2020): a 1-D convolution across the pooled channel descriptor, its kernel
+    size adapted to C; no bottleneck. ``reduction`` is accepted (registry signature) and unused."""
+
     def __init__(
         self, channels: int, *, reduction: int = 16, gamma: int = 2, beta: int = 1
     ) -> None:
@@ -50,6 +56,10 @@ class EfficientChannelAttention(nn.Module):
 
 
 class CBAM(nn.Module):
+    """CBAM (Woo et al. 2018): channel weights from average- and max-pooled descriptors through a
+    shared MLP, then a spatial map from a conv over the channel-wise mean and max. ``last_weights``
+    holds the channel part only."""
+
     def __init__(self, channels: int, *, reduction: int = 16, kernel_size: int = 7) -> None:
         super().__init__()
         hidden = max(8, channels // reduction)

@@ -13,8 +13,6 @@ The painting is encoded once per clip: pass ``painting_features=model.encode_pai
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import torch
 from einops import rearrange
 from torch import nn
@@ -25,38 +23,21 @@ from .correspondence import Correspondence
 from .decoder import DECODERS, UpsampleHead
 from .encoder import DualPathEncoder
 from .fusion import CrossModalChannelAttention, ModalityWeighting
+from .interface import GUIDE_CHANNELS, CamFuseOutput, PaintingFeatures, check_guide
 from .sampling import blend
-
-GUIDE_CHANNELS = 7  # camfuse.guide.CHANNELS (models/ does not import the guide's OpenCV code)
-
-
-@dataclass
-class PaintingFeatures:
-    maps: list[torch.Tensor]  # projected painting maps at strides 4, 8, 16: (B, d, h, w)
-    pixels: torch.Tensor  # the painting itself (B, 3, H, W), retrieved per pixel for the head
-
-    @property
-    def descriptor(self) -> torch.Tensor:  # (B, d) global painting descriptor
-        return self.maps[-1].mean(dim=(2, 3))
-
-    @property
-    def tokens(self) -> torch.Tensor:  # (B, M, d) stride-16 painting tokens
-        return rearrange(self.maps[-1], "b d h w -> b (h w) d")
-
-
-@dataclass
-class CamFuseOutput:
-    frames: torch.Tensor  # (B, T, 3, H, W) in [0, 1] (sampling path: may overshoot; clamp to show)
-    modality_weights: (
-        torch.Tensor
-    )  # (B, T, 1, h, w) channel-mean painting weight alpha at stride 16
-    attention: dict[str, torch.Tensor] = field(
-        default_factory=dict
-    )  # channel weights, correspondence
-    align: dict[str, torch.Tensor] = field(default_factory=dict)  # features for the alignment loss
 
 
 class CamFuse(nn.Module):
+    """The paper's model with our painting-sampling path, built from one :class:`ModelConfig`.
+
+    Inputs: a painting (B, 3, H, W) and footage (B, T, 3, H, W) in [0, 1], both sides multiples of
+    16; ``role`` 0 (keyframe paint-over) or 1 (style reference) per clip; ``strength`` in [0, 1]
+    scales the painting's modality weight; ``keyframe`` is the index of the painted frame within
+    the window (-1: none). Returns a :class:`CamFuseOutput`. Every paper component is switchable
+    from the config (``attention``, ``cross_modal_attention``, ``weighting``, ``decoder``) for the
+    ablations. Caveat: trained from random trunks on procedural painters (docs/model-card.md).
+    """
+
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
@@ -127,13 +108,10 @@ class CamFuse(nn.Module):
         painting_features: PaintingFeatures | None = None,
         guide: torch.Tensor | None = None,
     ) -> CamFuseOutput:
-        """``guide`` (B, T, 7, H, W) from :func:`camfuse.guide.clip_guide`: required when the model
+        """``guide`` (B, T, 7, H, W) from :func:`camfuse.guide.track.clip_guide`: required when the model
         has the painting-sampling path (``cfg.sampling``), ignored otherwise."""
         b, t = footage.shape[:2]
-        if self.cfg.sampling and guide is None:
-            raise ValueError(
-                "this model has the painting-sampling path: pass guide=clip_guide(...)"
-            )
+        check_guide(self.cfg, guide)
         _check_size(footage)
         strength = (
             torch.ones(b, device=footage.device) if strength is None else strength.to(footage.dtype)
@@ -147,6 +125,42 @@ class CamFuse(nn.Module):
         pf = painting_features if painting_features is not None else self.encode_painting(painting)
 
         frames = rearrange(footage, "b t c h w -> (b t) c h w")  # fold frames into the batch
+        fmaps, retrieved, pixels, corr = self._retrieve(frames, pf, role, b)
+        fused, alphas, attention = self._fuse(fmaps, retrieved, pf, role, strength, b, t)
+        x16 = self.decoder(
+            rearrange(fused[-1], "(b t) d h w -> b t d h w", b=b), pf.tokens, keyframe
+        )
+        g = rearrange(guide, "b t c h w -> (b t) c h w") if self.cfg.sampling else None
+        raw = self.head(
+            rearrange(x16, "b t d h w -> (b t) d h w"), fused[1], fused[0], frames, pixels, g
+        )
+        attention = {**attention, **self._cam_weights(), "correspondence": corr}
+        if g is None:
+            out = torch.sigmoid(raw)
+        else:  # tracked: a paint-over of this shot exists (keyframe role, in or out of the window)
+            painted = torch.arange(t, device=keyframe.device)[None] == keyframe[:, None]  # (B, T)
+            out, alpha = blend(raw, g, (role == 0).repeat_interleave(t, dim=0), painted.flatten())
+            attention["sampling"] = rearrange(alpha, "(b t) c h w -> b t c h w", b=b)
+        return CamFuseOutput(
+            frames=rearrange(out, "(b t) c h w -> b t c h w", b=b),
+            modality_weights=rearrange(
+                alphas[-1].mean(dim=1, keepdim=True), "(b t) c h w -> b t c h w", b=b
+            ),
+            attention=attention,
+            align={
+                "footage": rearrange(fmaps[-1], "(b t) d h w -> b t d h w", b=b),
+                "painting": pf.maps[-1],
+                "retrieved": rearrange(retrieved[-1], "(b t) d h w -> b t d h w", b=b),
+                "keyframe": keyframe,
+            },
+        )
+
+    def _retrieve(
+        self, frames: torch.Tensor, pf: PaintingFeatures, role: torch.Tensor, b: int
+    ) -> tuple[list[torch.Tensor], list[torch.Tensor], torch.Tensor | None, torch.Tensor]:
+        """Footage path and correspondence: frames (B*T, 3, H, W) -> the footage maps and the
+        painting features each footage location retrieves, both at strides 4, 8, 16; the painting's
+        own colours per pixel (``painting_rgb``, else None); the correspondence attention."""
         feats = self.encoder.footage(frames)
         fmaps = [
             proj(cam(f))
@@ -160,8 +174,23 @@ class CamFuse(nn.Module):
         )
         retrieved = [rearrange(r, "b t d h w -> (b t) d h w") for r in retrieved]
         pixels = retrieved[3] if self.cfg.painting_rgb else None  # (B*T, 3, H, W) painting colours
-        retrieved = retrieved[2::-1]  # strides 4, 8, 16
+        return fmaps, retrieved[2::-1], pixels, corr  # retrieved at strides 4, 8, 16
 
+    def _fuse(
+        self,
+        fmaps: list[torch.Tensor],
+        retrieved: list[torch.Tensor],
+        pf: PaintingFeatures,
+        role: torch.Tensor,
+        strength: torch.Tensor,
+        b: int,
+        t: int,
+    ) -> tuple[list[torch.Tensor], list[torch.Tensor], dict[str, torch.Tensor]]:
+        """Per scale: cross-modal channel attention, then the dynamic modality weighting.
+
+        ``fmaps`` / ``retrieved``: footage and retrieved painting maps at strides 4, 8, 16, frames
+        folded into the batch (B*T, d, h, w). Returns the fused maps, each scale's painting weight
+        alpha and the cross-modal channel weights (for analysis)."""
         rep = lambda x: x.repeat_interleave(t, dim=0)  # noqa: E731  per-clip -> per-frame
         g_p = rep(pf.descriptor)
         g_f = rep(rearrange(fmaps[-1], "(b t) d h w -> b t d h w", b=b).mean(dim=(1, 3, 4)))
@@ -177,34 +206,7 @@ class CamFuse(nn.Module):
             x, alpha = self.weighting[i](f, r, g_f, g_p, rep(role), rep(strength))
             fused.append(x)
             alphas.append(alpha)
-
-        x16 = self.decoder(
-            rearrange(fused[-1], "(b t) d h w -> b t d h w", b=b), pf.tokens, keyframe
-        )
-        g = rearrange(guide, "b t c h w -> (b t) c h w") if self.cfg.sampling else None
-        raw = self.head(
-            rearrange(x16, "b t d h w -> (b t) d h w"), fused[1], fused[0], frames, pixels, g
-        )
-        attention = {**channel_w, **self._cam_weights(), "correspondence": corr}
-        if g is None:
-            out = torch.sigmoid(raw)
-        else:  # tracked: a paint-over of this shot exists (keyframe role, in or out of the window)
-            painted = torch.arange(t, device=keyframe.device)[None] == keyframe[:, None]  # (B, T)
-            out, alpha = blend(raw, g, rep(role == 0), painted.flatten())
-            attention["sampling"] = rearrange(alpha, "(b t) c h w -> b t c h w", b=b)
-        return CamFuseOutput(
-            frames=rearrange(out, "(b t) c h w -> b t c h w", b=b),
-            modality_weights=rearrange(
-                alphas[-1].mean(dim=1, keepdim=True), "(b t) c h w -> b t c h w", b=b
-            ),
-            attention=attention,
-            align={
-                "footage": rearrange(fmaps[-1], "(b t) d h w -> b t d h w", b=b),
-                "painting": pf.maps[-1],
-                "retrieved": rearrange(retrieved[-1], "(b t) d h w -> b t d h w", b=b),
-                "keyframe": keyframe,
-            },
-        )
+        return fused, alphas, channel_w
 
     def _cam_weights(self) -> dict[str, torch.Tensor]:
         out = {}

@@ -7,7 +7,7 @@ spatial and cross parts and quadratic only in T (small) for the temporal part. I
 attention is exact up to ``max_tokens`` tokens per frame; above that its keys and values are
 average-pooled to at most ``max_tokens`` (spatial-reduction attention, as in PVT, Wang et al. 2021),
 so cost grows linearly with the number of pixels instead of quadratically. The painting tokens the
-cross-attention sees are bounded the same way by the renderer (:func:`camfuse.render.painting_size`).
+cross-attention sees are bounded the same way by the renderer (:func:`camfuse.models.inputs.painting_size`).
 
 ``ConvDecoder`` is the ablation (-Transformer decoder): the same budget of per-frame residual convs,
 no temporal or cross attention.

@@ -1,7 +1,7 @@
 """Channel concatenation that feeds a convolution in the layout and dtype it will run in.
 
 Inference runs the network channels-last under bf16 autocast where the CPU supports it
-(:mod:`camfuse.inference`). A plain ``torch.cat`` of a bf16 channels-last feature map with fp32
+(:mod:`camfuse.render.runtime`). A plain ``torch.cat`` of a bf16 channels-last feature map with fp32
 NCHW inputs (the frames, the guide) promotes to an fp32 NCHW result, which the convolution then
 converts back to bf16 channels-last: two copies of a full-resolution tensor that cost a third of
 the network's time at 256 px. Converting the parts first gives the convolution the very values it

@@ -19,14 +19,8 @@ import torch
 from torch.utils.data import DataLoader
 
 from ..config import CamFuseConfig
-from ..data.datasets import (
-    FixedSynthDataset,
-    SplitStream,
-    SynthDataset,
-    collate,
-    validation_seeds,
-)
-from ..guide import TRAIN_FLOW, clip_guide
+from ..data.datasets import FixedSynthDataset, SplitStream, SynthDataset, collate, validation_seeds
+from ..guide.track import TRAIN_FLOW, clip_guide
 
 
 class CamFuseDataModule(L.LightningDataModule):

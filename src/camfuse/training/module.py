@@ -21,7 +21,8 @@ from torchmetrics.functional.image import (
 
 from ..config import CamFuseConfig
 from ..losses import CamFuseLoss
-from ..models.camfuse import CamFuse, CamFuseOutput
+from ..models.camfuse import CamFuse
+from ..models.interface import CamFuseOutput
 
 MIN_LR_RATIO = 0.1  # cosine decays to 10% of the peak, not 0: late steps still move (nanoGPT)
 

@@ -1,0 +1,159 @@
+"""The ``camfuse`` Typer app: error handling, logging and the progress bar the commands share.
+
+Every user-facing failure (ValueError and its subclasses MediaError / CheckpointError, usage
+errors, OSError) ends as one line ``error: ...`` on stderr and a non-zero exit (2 for bad input,
+1 for system errors, 130 for Ctrl-C), never a traceback. Anything else is a bug and keeps its
+traceback. Heavy modules (torch, training, Lightning) are imported inside the commands that need
+them, so ``camfuse --help`` is instant and ``render`` never imports training code.
+
+The commands themselves live one group per module (``render``, ``train``, ``evaluate``, ``export``)
+and register on :data:`app` when :mod:`camfuse.cli` is imported; this module imports none of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+log = logging.getLogger("camfuse")
+
+
+app = typer.Typer(
+    name="camfuse",
+    help="Painting + live-action footage -> painterly animation.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+data_app = typer.Typer(help="Training data on disk.", no_args_is_help=True)
+
+app.add_typer(data_app, name="data")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry: returns the exit code (0 on success)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = typer.main.get_command(app)
+    try:
+        try:
+            rv = command.main(args=argv, prog_name="camfuse", standalone_mode=False)
+        except typer.TyperException as exc:
+            if type(exc).__name__ != "NoArgsIsHelpError":  # a bare `camfuse` or `camfuse data`
+                raise
+            rv = command.main(args=[*argv, "--help"], prog_name="camfuse", standalone_mode=False)
+    except typer.TyperException as exc:  # click's usage errors: unknown option, not an integer, ...
+        return _fail(
+            exc.format_message() if hasattr(exc, "format_message") else str(exc),
+            getattr(exc, "exit_code", 2),
+        )
+    except typer.Abort:
+        return _fail("aborted", 1)
+    except ValueError as exc:  # MediaError, CheckpointError and plain bad values from below
+        return _fail(str(exc), 2)
+    except OSError as exc:  # disk full, permission denied: the system's fault, not the input's
+        return _fail(
+            f"{exc.strerror or exc.__class__.__name__}: {exc.filename or ''}".rstrip(": "), 1
+        )
+    return rv if isinstance(rv, int) else 0
+
+
+def rendering_threads() -> None:
+    """Before torch loads: its OpenMP threads sleep instead of spinning between ops.
+
+    A render runs the network beside decoding, optical flow and encoding threads on the same cores;
+    spinning threads starve them on a small machine (docs/performance_notes.md). A value the user
+    set is kept. Training keeps the default: it runs the network alone, where spinning is faster.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"error: {' '.join(str(message).split())}\n")
+    return code
+
+
+class _StderrHandler(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is now (tests swap it), one line per record."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"{record.levelname.lower()}: {' '.join(record.getMessage().split())}\n")
+
+
+_HANDLER = _StderrHandler()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"camfuse {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Log progress details (INFO) to stderr."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    if _HANDLER not in log.handlers:
+        log.addHandler(_HANDLER)
+    log.setLevel(logging.INFO if verbose else logging.WARNING)
+    log.propagate = False
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task) -> Text:
+        return Text(f"{task.speed or 0:.1f} frames/s", style="progress.data.speed")
+
+
+class progress:
+    """A rich progress bar on stderr, created on the first update (so errors print alone); off
+    when stderr is not a terminal."""
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self.console = Console(stderr=True)
+        self.bar: Progress | None = None
+        self.task = None
+
+    def __enter__(self):
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if not self.console.is_terminal:
+            return
+        if self.bar is None:
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                _RateColumn(),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.description, total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -1,0 +1,161 @@
+"""``camfuse render``, ``camfuse demo`` and ``camfuse info``: the commands an artist runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import options
+from .app import app, progress, rendering_threads
+
+
+@app.command()
+def render(
+    painting: str = typer.Option(
+        ..., "--painting", "-p", metavar="IMAGE", help="The painting (PNG/JPG)."
+    ),
+    footage: str = typer.Option(
+        ...,
+        "--footage",
+        "-f",
+        metavar="VIDEO|DIR",
+        help="mp4/mov/mkv/webm/gif, or a folder of PNG/JPG frames.",
+    ),
+    out: str = typer.Option(
+        ...,
+        "--out",
+        "-o",
+        metavar="FILE|DIR",
+        help="A .mp4/.mov/.mkv file, or a folder (no extension or trailing /) for PNG frames.",
+    ),
+    keyframe: int | None = options.keyframe(),
+    style: bool = typer.Option(
+        False, "--style", help="The painting is a style reference, not a paint-over."
+    ),
+    strength: float = typer.Option(
+        1.0, "--strength", "-s", metavar="S", help="0 = footage, 1 = fully painterly."
+    ),
+    palette: bool = typer.Option(
+        True,
+        "--palette/--no-palette",
+        help="--style: move the result's colours onto the reference's (default on).",
+    ),
+    checkpoint: str | None = options.checkpoint(),
+    size: int | None = options.size(
+        "Model resolution, long side in px (default: the model's training size)."
+    ),
+    device: str = options.device(),
+    precision: str = typer.Option(
+        "auto",
+        "--precision",
+        help="auto (bf16 where the hardware computes it natively, else fp32) | fp32 | bf16.",
+    ),
+    compile_: bool = typer.Option(
+        False, "--compile", help="torch.compile the model first (minutes; for long shots)."
+    ),
+    runtime: str = typer.Option(
+        "torch",
+        "--runtime",
+        help="torch | onnx (onnxruntime, fp32: faster than torch on CPUs without native bf16; "
+        "exported once per size, cached).",
+    ),
+    flow: str | None = typer.Option(
+        None,
+        "--flow",
+        help="Optical flow of the keyframe track: fine-320 (default) | lean-320 (less flow time, "
+        "a guide about as good) | medium | fast | fine; docs/performance.md compares them.",
+    ),
+    overwrite: bool = options.overwrite("--out"),
+    window: int | None = options.window(),
+    overlap: int | None = typer.Option(
+        None,
+        "--overlap",
+        metavar="N",
+        help="Frames shared by consecutive windows, crossfaded (default: window/4).",
+    ),
+    fps: float | None = typer.Option(
+        None,
+        "--fps",
+        metavar="FPS",
+        help="Output frame rate (default: the source's; 24 for frame folders).",
+    ),
+) -> None:
+    """Render footage in the manner of a painting."""
+    rendering_threads()
+    from ..render import render as run
+
+    with progress("rendering") as on_progress:
+        summary = run(
+            painting,
+            footage,
+            out,
+            keyframe=keyframe,
+            style=style,
+            strength=strength,
+            palette=palette,
+            checkpoint=checkpoint,
+            size=size,
+            device=device,
+            precision=precision,
+            compile=compile_,
+            runtime=runtime,
+            **({"flow": flow} if flow else {}),
+            overwrite=overwrite,
+            window=window,
+            overlap=overlap,
+            fps=fps,
+            on_progress=on_progress,
+        )
+    typer.echo(summary.line())
+
+
+@app.command()
+def demo(
+    out: str = typer.Option(
+        "camfuse-demo",
+        "--out",
+        "-o",
+        help="Folder for the demo's files (created; its own files replaced).",
+    ),
+    frames: int | None = typer.Option(
+        None, "--frames", help="Frames of the carphone clip to render."
+    ),
+    device: str = options.device(),
+    checkpoint: str | None = options.checkpoint(),
+) -> None:
+    """Render the bundled sample: carphone clip + a procedurally painted keyframe."""
+    rendering_threads()
+    from ..demo import DEFAULT_FRAMES, describe_model, run_demo
+
+    typer.echo(describe_model(checkpoint))
+    with progress("demo") as on_progress:
+        result = run_demo(
+            Path(out),
+            frames=frames or DEFAULT_FRAMES,
+            device=device,
+            checkpoint=checkpoint,
+            on_progress=on_progress,
+        )
+    typer.echo(result.summary.line())
+    for name, path in result.files.items():
+        typer.echo(f"  {name:<16} {path}")
+
+
+@app.command()
+def info() -> None:
+    """Version, device, presets and the bundled model."""
+    import torch
+
+    from .. import __version__
+    from ..config import presets
+    from ..demo import describe_model
+    from ..render.runtime import describe_device, resolve_device
+
+    typer.echo(f"camfuse {__version__} (torch {torch.__version__})")
+    typer.echo(f"device:  {describe_device(resolve_device('auto'))}")
+    typer.echo(f"presets: {', '.join(presets())}")
+    try:
+        typer.echo(describe_model(None))
+    except ValueError as exc:  # no bundled model is not an error for `info`
+        typer.echo(f"bundled model: unavailable ({exc})")

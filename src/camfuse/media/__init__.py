@@ -1,0 +1,43 @@
+"""Media: the only code that touches PyAV, image files and output paths.
+
+- ``images``: read/write stills (RGB uint8), :class:`MediaError`, size limits.
+- ``footage``: probe (decode once, refuse truncation) and iterate a video or a frame folder.
+- ``writers``: H.264 with the source's audio, or a PNG frame folder.
+- ``outputs``: ``--out`` checks and staged (temporary-name, then rename) outputs.
+"""
+
+from .footage import VIDEO_EXTS, FootageInfo, bundled_clip, iter_frames, probe_footage
+from .images import (
+    IMAGE_EXTS,
+    MAX_SIDE,
+    MIN_SIDE,
+    MediaError,
+    frame_files,
+    read_image,
+    write_image,
+)
+from .outputs import check_output, output_kind, remove_path, staged_output, swap_in
+from .writers import OUTPUT_VIDEO_EXTS, FrameFolderWriter, VideoWriter
+
+__all__ = [
+    "IMAGE_EXTS",
+    "MAX_SIDE",
+    "MIN_SIDE",
+    "OUTPUT_VIDEO_EXTS",
+    "VIDEO_EXTS",
+    "FootageInfo",
+    "FrameFolderWriter",
+    "MediaError",
+    "VideoWriter",
+    "bundled_clip",
+    "check_output",
+    "frame_files",
+    "iter_frames",
+    "output_kind",
+    "probe_footage",
+    "read_image",
+    "remove_path",
+    "swap_in",
+    "staged_output",
+    "write_image",
+]

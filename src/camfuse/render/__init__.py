@@ -1,0 +1,28 @@
+"""Rendering: a painting + footage -> painterly frames, streamed in bounded memory.
+
+Read in the order a render runs:
+
+- ``plan``: validate every option and input, decide sizes (:func:`prepare` -> :class:`RenderPlan`);
+  nothing is loaded or written yet.
+- ``run``: load the model, stream, write the output atomically (:func:`render`).
+- ``stream``: the painting encoded once, overlapping windows through the model (:func:`stylise`),
+  with ``windows`` (the schedule and crossfade) and ``pipeline`` (background threads).
+- ``runtime``: device, precision, channels-last, compilation.
+
+Depends on ``models``, ``guide``, ``media`` and ``onnx``; never on ``data``, ``training`` or
+``evaluation`` (a test checks that importing this package loads none of them).
+"""
+
+from .plan import RenderPlan, prepare
+from .run import RenderSummary, render
+from .stream import model_device, stylise, window_conditioning
+
+__all__ = [
+    "RenderPlan",
+    "RenderSummary",
+    "model_device",
+    "prepare",
+    "render",
+    "stylise",
+    "window_conditioning",
+]

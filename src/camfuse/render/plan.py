@@ -1,0 +1,213 @@
+"""Step 1 of a render: validate every option and input, decide sizes; load and write nothing.
+
+:func:`prepare` checks the options, decodes the footage once (:func:`camfuse.media.probe_footage`:
+frame count, truncation), reads the painting, checks the output path and reads the model's config
+(not its weights). Bad input therefore costs nothing and leaves nothing behind.
+
+The model runs at ``size`` px on the long side (default: the model's training size,
+``data.size``, where its stroke scale was learned); both sides are rounded to multiples of 16
+(the token stride), at least 32 px (:func:`camfuse.models.inputs.model_size`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..checkpoint import DEFAULT_MODEL, CheckpointError, read_meta
+from ..config import CamFuseConfig
+from ..guide.flow import PRESETS
+from ..guide.track import RENDER_FLOW
+from ..media import (
+    IMAGE_EXTS,
+    MAX_SIDE,
+    MIN_SIDE,
+    FootageInfo,
+    MediaError,
+    check_output,
+    output_kind,
+    probe_footage,
+    read_image,
+)
+from ..models.inputs import MIN_SIZE, model_size
+from .runtime import resolve_device, resolve_precision
+from .windows import default_overlap
+
+RUNTIMES = ("torch", "onnx")
+MAX_SIZE = 4096  # --size upper bound
+DEFAULT_FPS = Fraction(24)  # frame folders carry no rate
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """Everything :func:`render` needs, validated; nothing loaded or written yet."""
+
+    painting: np.ndarray  # (H, W, 3) uint8 RGB
+    footage: FootageInfo
+    out: Path
+    out_kind: str  # "video" | "frames"
+    keyframe: int | None  # None = style role
+    strength: float
+    palette: bool  # style role: apply the reference's palette to the finished frames
+    size: tuple[int, int]  # model input (w, h), multiples of 16
+    window: int
+    overlap: int
+    fps: Fraction
+    overwrite: bool
+    checkpoint: Path | None
+    config: CamFuseConfig
+    device: torch.device
+    precision: str  # "fp32" | "bf16" (resolved from auto for this device)
+    compile: bool  # torch.compile the model's forward
+    runtime: str  # "torch" | "onnx" (onnxruntime export, camfuse.onnx.cache)
+    flow: str  # DIS preset of the keyframe track (camfuse.guide.flow.PRESETS)
+
+
+def prepare(
+    painting: str | Path,
+    footage: str | Path,
+    out: str | Path,
+    *,
+    keyframe: int | None = None,
+    style: bool = False,
+    strength: float = 1.0,
+    palette: bool = True,
+    checkpoint: str | Path | None = None,
+    size: int | None = None,
+    window: int | None = None,
+    overlap: int | None = None,
+    fps: float | None = None,
+    device: str = "auto",
+    precision: str = "auto",
+    compile: bool = False,
+    runtime: str = "torch",
+    flow: str = RENDER_FLOW,
+    overwrite: bool = False,
+    max_frames: int | None = None,
+) -> RenderPlan:
+    """Validate everything possible before the model is loaded; raises ValueError/MediaError."""
+    _check_options(
+        keyframe=keyframe,
+        style=style,
+        strength=strength,
+        size=size,
+        fps=fps,
+        window=window,
+        overlap=overlap,
+    )
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
+    if flow not in PRESETS:
+        raise ValueError(f"unknown --flow {flow!r}; choose one of {', '.join(PRESETS)}")
+    dev, precision = _resolve_runtime(runtime, device, precision, compile)
+    painting, footage = Path(painting), Path(footage)
+    kind = output_kind(out)
+    out = Path(out)
+    check_output(out, [painting, footage, *([Path(checkpoint)] if checkpoint else [])], overwrite)
+    image = _read_painting(painting)
+    info = probe_footage(footage, max_frames)
+    if keyframe is not None and not 0 <= keyframe < info.frames:
+        raise ValueError(
+            f"--keyframe {keyframe} is out of range: the footage has {info.frames} frames (0..{info.frames - 1})"
+        )
+    cfg = _read_config(checkpoint)
+    window, overlap = _resolve_windows(cfg, window, overlap)
+    rate = Fraction(fps).limit_denominator(1001) if fps else info.fps or DEFAULT_FPS
+    return RenderPlan(
+        painting=image,
+        footage=info,
+        out=out,
+        out_kind=kind,
+        keyframe=keyframe,
+        strength=float(strength),
+        palette=palette,
+        size=model_size(info.width, info.height, size or cfg.data.size),
+        window=window,
+        overlap=overlap,
+        fps=rate,
+        overwrite=overwrite,
+        checkpoint=Path(checkpoint) if checkpoint else None,
+        config=cfg,
+        device=dev,
+        precision=precision,
+        compile=compile,
+        runtime=runtime,
+        flow=flow,
+    )
+
+
+def _resolve_runtime(
+    runtime: str, device: str, precision: str, compile: bool
+) -> tuple[torch.device, str]:
+    """(device, "fp32" | "bf16") the model will run with; ``runtime`` is one of RUNTIMES."""
+    # onnxruntime picks its own provider (CUDA first when present); tensors stay on the CPU
+    dev = torch.device("cpu") if runtime == "onnx" and device == "auto" else resolve_device(device)
+    if runtime == "onnx" and (compile or precision == "bf16" or dev.type != "cpu"):
+        raise ValueError(
+            "--runtime onnx runs fp32 on onnxruntime's own CPU provider: drop --compile, "
+            "use --precision fp32 (or auto) and --device cpu"
+        )
+    return dev, "fp32" if runtime == "onnx" else resolve_precision(precision, dev)
+
+
+def _resolve_windows(
+    cfg: CamFuseConfig, window: int | None, overlap: int | None
+) -> tuple[int, int]:
+    """(window, overlap): the model's training T and T/4 unless given; checked against the model."""
+    window = window or cfg.data.frames
+    if window > cfg.model.max_frames:
+        raise ValueError(
+            f"--window {window} exceeds the model's max_frames ({cfg.model.max_frames})"
+        )
+    overlap = default_overlap(window) if overlap is None else overlap
+    if overlap >= window:
+        raise ValueError(f"--overlap must be smaller than the window ({window}), got {overlap}")
+    return window, overlap
+
+
+def _check_options(*, keyframe, style, strength, size, fps, window, overlap) -> None:
+    if (keyframe is None) == (not style):
+        raise ValueError(
+            "pass exactly one of --keyframe K (the painting paints over footage frame K) "
+            "or --style (the painting is a style reference)"
+        )
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"--strength must be in [0, 1], got {strength}")
+    if size is not None and not MIN_SIZE <= size <= MAX_SIZE:
+        raise ValueError(f"--size must be in [{MIN_SIZE}, {MAX_SIZE}], got {size}")
+    if fps is not None and not 0 < fps <= 240:
+        raise ValueError(f"--fps must be in (0, 240], got {fps}")
+    if window is not None and window < 1:
+        raise ValueError(f"--window must be at least 1, got {window}")
+    if overlap is not None and overlap < 0:
+        raise ValueError(f"--overlap must be >= 0, got {overlap}")
+
+
+def _read_painting(path: Path) -> np.ndarray:
+    if path.suffix.lower() not in IMAGE_EXTS:
+        raise MediaError(
+            f"unsupported painting type {path.suffix or '(none)'!r} for {path}; use PNG or JPG"
+        )
+    image = read_image(path)
+    h, w = image.shape[:2]
+    if min(h, w) < MIN_SIDE or max(h, w) > MAX_SIDE:
+        raise MediaError(f"painting {path} is {w}x{h}; sides must be {MIN_SIDE}..{MAX_SIDE} px")
+    return image
+
+
+def _read_config(checkpoint: str | Path | None) -> CamFuseConfig:
+    """The model's config from the JSON beside its weights: no weights are loaded yet."""
+    meta = read_meta(checkpoint if checkpoint is not None else DEFAULT_MODEL)
+    try:
+        return CamFuseConfig.from_dict(meta["config"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(
+            f"model config beside {checkpoint or DEFAULT_MODEL} is invalid: {exc}"
+        ) from None
+
+
+__all__ = ["DEFAULT_FPS", "RUNTIMES", "RenderPlan", "prepare"]

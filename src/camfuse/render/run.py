@@ -1,0 +1,128 @@
+"""Step 2 of a render: load the model, stream the frames through it, write the output atomically.
+
+:func:`render` takes a :class:`~camfuse.render.plan.RenderPlan` from :func:`prepare`, loads the
+model (PyTorch, or the cached onnxruntime export) and writes to a temporary name beside the output,
+renamed over ``--out`` only when complete (:mod:`camfuse.media.outputs`); on any error or Ctrl-C
+the temporary is removed. An input is never overwritten. Decoding and encoding run on background
+threads (:mod:`camfuse.render.pipeline`), overlapped with the model; memory is bounded by their
+queues, not by the length of the shot.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ..media import FrameFolderWriter, VideoWriter, iter_frames, staged_output
+from .pipeline import BackgroundWriter, prefetch
+from .plan import RenderPlan, prepare
+from .runtime import prepare_for_inference
+from .stream import stylise
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RenderSummary:
+    frames: int
+    width: int
+    height: int
+    seconds: float
+    out: Path
+
+    def line(self) -> str:
+        rate = self.frames / max(self.seconds, 1e-9)
+        return f"rendered {self.frames} frames {self.width}x{self.height} in {self.seconds:.1f} s ({rate:.1f} frames/s) -> {self.out}"
+
+
+def render(
+    painting: str | Path,
+    footage: str | Path,
+    out: str | Path,
+    *,
+    model: torch.nn.Module | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    **options,
+) -> RenderSummary:
+    """Render ``footage`` in the manner of ``painting`` to ``out`` (a video file or a PNG folder).
+
+    ``options`` are :func:`prepare`'s keywords (keyframe= or style=True, strength, checkpoint,
+    size, window, overlap, fps, device, precision, compile, runtime, flow, overwrite,
+    max_frames).
+    ``model`` skips loading one.
+    """
+    plan = prepare(painting, footage, out, **options)
+    if model is None and plan.runtime == "onnx":
+        from ..onnx.cache import onnx_model
+
+        n = plan.footage.frames
+        model = onnx_model(plan.checkpoint, size=plan.size, window=min(plan.window, n))
+    elif model is None:
+        from ..checkpoint import load_model
+
+        model, _ = load_model(plan.checkpoint, plan.device)
+        prepare_for_inference(model, channels_last=True, compile=plan.compile)
+    start = time.perf_counter()
+    n = plan.footage.frames
+    log.info(
+        "footage %s: %d frames %s; model at %dx%d, windows of %d (overlap %d)",
+        plan.footage.path,
+        n,
+        plan.footage.size,
+        *plan.size,
+        plan.window,
+        plan.overlap,
+    )
+    with staged_output(plan.out, plan.out_kind, plan.overwrite) as tmp:
+        writer = _open_writer(tmp, plan)
+        background = BackgroundWriter(writer.write, depth=2 * plan.window)
+        try:
+            frames = stylise(
+                model,
+                plan.painting,
+                prefetch(iter_frames(plan.footage.path, n), depth=2 * plan.window),
+                total=n,
+                out_size=(plan.footage.width, plan.footage.height),
+                size=plan.size,
+                keyframe=plan.keyframe,
+                strength=plan.strength,
+                window=plan.window,
+                overlap=plan.overlap,
+                palette=plan.palette,
+                precision=plan.precision,
+                flow=plan.flow,
+            )
+            for i, frame in enumerate(frames, 1):
+                background.put(frame)
+                if on_progress:
+                    on_progress(i, n)
+            background.close()
+            writer.close()
+        except BaseException:
+            background.abort()
+            writer.abort()
+            raise
+    return RenderSummary(
+        n, plan.footage.width, plan.footage.height, time.perf_counter() - start, plan.out
+    )
+
+
+def _open_writer(tmp: Path, plan: RenderPlan) -> VideoWriter | FrameFolderWriter:
+    if plan.out_kind == "frames":
+        return FrameFolderWriter(tmp, total=plan.footage.frames)
+    if plan.footage.width % 2 or plan.footage.height % 2:
+        log.warning("footage is %s: padded by 1 px to even sides for yuv420p", plan.footage.size)
+    audio = plan.footage.path if plan.footage.has_audio else None
+    if audio and plan.footage.fps and plan.fps != plan.footage.fps:
+        log.warning("--fps changes the frame rate but not the audio: they will drift apart")
+    return VideoWriter(
+        tmp, width=plan.footage.width, height=plan.footage.height, fps=plan.fps, audio_from=audio
+    )
+
+
+__all__ = ["RenderSummary", "render"]

@@ -1,0 +1,137 @@
+"""Step 3 of a render: painting + a stream of footage frames -> a stream of painterly frames.
+
+:func:`stylise` encodes the painting once, runs overlapping windows of T frames
+(:mod:`camfuse.render.windows`) at the model size and resizes each blended frame back to the
+source size. With the painting-sampling path, the guide's optical flow runs on a background
+thread (:mod:`camfuse.render.pipeline`) a window ahead of the model.
+
+Keyframe role across windows: the painting is a paint-over of frame K. The window containing K
+gets role 0 with keyframe ``K - start`` (the decoder marks that frame); every other window gets
+role 0 with keyframe -1: the painting still depicts this scene, but no frame in the window is the
+one painted over. When K lies in two overlapping windows, both see it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..guide.palette import fit_palette
+from ..guide.track import RENDER_FLOW, stream_guides
+from ..models.inputs import fit_image, painting_size
+from .pipeline import prefetch
+from .runtime import autocast
+from .windows import Window, blend_windows, plan_windows
+
+log = logging.getLogger(__name__)
+
+
+@torch.inference_mode()
+def stylise(
+    model: torch.nn.Module,
+    painting: np.ndarray,
+    frames: Iterable[np.ndarray],
+    *,
+    total: int,
+    out_size: tuple[int, int],
+    size: tuple[int, int],
+    keyframe: int | None,
+    strength: float = 1.0,
+    window: int,
+    overlap: int,
+    palette: bool = True,
+    precision: str = "fp32",
+    flow: str = RENDER_FLOW,
+) -> Iterator[np.ndarray]:
+    """Yield painterly uint8 frames at ``out_size`` (w, h), pulling ``frames`` lazily.
+
+    ``palette`` (style role only): move the finished frames' colours onto the reference's with one
+    map fitted on the first frame (:mod:`camfuse.guide.palette`). ``precision``: "fp32" or "bf16"
+    (autocast; :mod:`camfuse.render.runtime`). ``flow``: the keyframe track's DIS preset
+    (:data:`camfuse.guide.flow.PRESETS`). ``model`` is a :class:`~camfuse.models.CamFuse` or
+    anything with its inference interface (:class:`camfuse.onnx.runner.OnnxModel`)."""
+    device = model_device(model)
+    p = _to_model(painting, size, device, crop=keyframe is None)[None]  # (1, 3, h, w)
+    if (
+        keyframe is not None
+        and abs(np.log(painting.shape[1] / painting.shape[0] * out_size[1] / out_size[0])) > 0.02
+    ):
+        log.warning(
+            "the keyframe painting's aspect ratio differs from the footage's; it is stretched to fit"
+        )
+    cfg = getattr(model, "cfg", None)
+    # attention over the painting's tokens is bounded like the decoder's (model.max_tokens)
+    max_tokens = getattr(cfg, "max_tokens", None)
+    pe = p if max_tokens is None else fit_image(p[0], painting_size(size, max_tokens))[None]
+    with autocast(device, precision):
+        features = model.encode_painting(pe)  # once per clip
+    s = torch.tensor([strength], device=device)
+
+    # the painting-sampling path needs per-frame guide images (absent from older model configs)
+    sampling = bool(getattr(cfg, "sampling", False))
+
+    def run(win: Window, clip: list) -> list[torch.Tensor]:
+        role, kf = window_conditioning(keyframe, win)
+        frames_, guides = zip(*clip, strict=True) if sampling else (clip, None)
+        with autocast(device, precision):
+            out = model(
+                pe,
+                torch.stack(frames_)[None],
+                role=torch.tensor([role], device=device),
+                strength=s,
+                keyframe=torch.tensor([kf], device=device),
+                painting_features=features,
+                **({"guide": torch.stack(guides)[None]} if sampling else {}),
+            )
+        return list(out.frames[0].float().clamp(0, 1))  # T x (3, h, w)
+
+    inputs = (_to_model(f, size, device) for f in frames)
+    if sampling:  # (frame, guide) pairs, tracked along the whole shot, not per window;
+        # the flow runs on a background thread, a window ahead of the model
+        inputs = prefetch(stream_guides(p[0], inputs, keyframe, preset=flow), depth=window)
+    colours = None
+    for y in blend_windows(inputs, plan_windows(total, window, overlap), run):
+        if palette and keyframe is None:
+            colours = colours or fit_palette(y, p[0])
+            y = colours(y)
+        yield _to_image(y, out_size)
+
+
+def model_device(model) -> torch.device:
+    """Where the model's inputs must live: a module's parameters, or a runner's ``device``."""
+    device = getattr(model, "device", None)
+    return device if isinstance(device, torch.device) else next(model.parameters()).device
+
+
+def window_conditioning(keyframe: int | None, win: Window) -> tuple[int, int]:
+    """(role, keyframe index within the window) for one window; see the module docstring."""
+    if keyframe is None:
+        return 1, -1
+    return 0, keyframe - win.start if win.start <= keyframe < win.stop else -1
+
+
+def _to_model(
+    image: np.ndarray, size: tuple[int, int], device: torch.device, *, crop: bool = False
+) -> torch.Tensor:
+    """uint8 (H, W, 3) -> float (3, h, w) in [0, 1]; ``crop`` centre-crops to the target aspect first."""
+    x = torch.from_numpy(image).to(device).permute(2, 0, 1).float() / 255
+    return fit_image(x, size, crop=crop)
+
+
+def _to_image(x: torch.Tensor, size: tuple[int, int]) -> np.ndarray:
+    """float (3, h, w) -> uint8 (H, W, 3) at ``size`` (w, h)."""
+    x = F.interpolate(
+        x[None].float(),
+        size=(size[1], size[0]),
+        mode="bilinear",
+        antialias=True,
+        align_corners=False,
+    )[0]
+    return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+
+
+__all__ = ["model_device", "stylise", "window_conditioning"]

@@ -1,0 +1,352 @@
+"""The camfuse command line, in-process through ``main([...])`` (plus two real subprocesses):
+renders preserve frames/size/fps/audio, bad input is one stderr line + exit 2 with nothing left
+behind, and the thin commands dispatch to the training/data code."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import types
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from camfuse.cli import main
+from camfuse.media import probe_footage, write_image
+from tests.footage import make_clip
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory) -> Path:
+    """Inputs shared by the tests (never written by them): clips, a frame folder, a painting, a model."""
+    from camfuse.checkpoint import save_checkpoint
+    from camfuse.config import load_config
+    from camfuse.models import CamFuse
+
+    d = tmp_path_factory.mktemp("media")
+    rng = np.random.default_rng(0)
+    make_clip(d / "clip.mp4", audio="aac")
+    make_clip(d / "clip.gif", n=5)
+    cut = make_clip(d / "full.mp4", n=30, faststart=True).read_bytes()
+    (d / "cut.mp4").write_bytes(cut[: len(cut) * 6 // 10])
+    (d / "text.mp4").write_text("not a video")
+    (d / "clip.avi").write_bytes(b"RIFF0000AVI ")
+    (d / "empty").mkdir()
+    (d / "frames").mkdir()
+    for i in range(5):
+        write_image(d / "frames" / f"img{i}.png", (rng.random((36, 44, 3)) * 255).astype(np.uint8))
+    write_image(d / "paint.png", (rng.random((48, 64, 3)) * 255).astype(np.uint8))
+    (d / "paint.bmp").write_bytes((d / "paint.png").read_bytes())
+    (d / "broken.png").write_bytes((d / "paint.png").read_bytes()[:200])
+    torch.manual_seed(0)
+    cfg = load_config("tiny")
+    save_checkpoint(d / "tiny", CamFuse(cfg.model), cfg, note="random init, for tests")
+    return d
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exc:  # pragma: no cover - main returns codes, but be tolerant
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def render_args(media: Path, footage="clip.mp4", out=None, *extra):
+    return [
+        "render",
+        "--painting",
+        media / "paint.png",
+        "--footage",
+        media / footage,
+        "--out",
+        out,
+        "--checkpoint",
+        media / "tiny.safetensors",
+        "--device",
+        "cpu",
+        *extra,
+    ]
+
+
+def listing(*dirs: Path) -> set[str]:
+    return {str(p) for d in dirs for p in d.rglob("*")}
+
+
+def test_render_mp4_keeps_frames_size_fps_and_audio(media, tmp_path, capsys):
+    code, out, err = run(
+        capsys, *render_args(media, "clip.mp4", tmp_path / "out.mp4", "--keyframe", 3)
+    )
+    assert code == 0, err
+    info = probe_footage(tmp_path / "out.mp4")
+    assert (info.frames, info.size, info.fps, info.has_audio) == (12, "64x48", Fraction(10), True)
+    assert out.startswith("rendered 12 frames 64x48") and str(tmp_path / "out.mp4") in out
+    assert listing(tmp_path) == {str(tmp_path / "out.mp4")}  # no temp left behind
+
+
+def test_render_frame_folder_round_trip(media, tmp_path, capsys):
+    code, _, err = run(
+        capsys,
+        *render_args(
+            media, "frames", str(tmp_path / "painted") + "/", "--style", "--strength", 0.5
+        ),
+    )
+    assert code == 0, err
+    names = sorted(p.name for p in (tmp_path / "painted").iterdir())
+    assert names == [f"frame_{i:06d}.png" for i in range(5)]
+    assert probe_footage(tmp_path / "painted").size == "44x36"
+
+
+def test_render_gif_to_mkv(media, tmp_path, capsys):
+    code, _, err = run(
+        capsys,
+        *render_args(
+            media, "clip.gif", tmp_path / "out.mkv", "--keyframe", 4, "--window", 2, "--overlap", 1
+        ),
+    )
+    assert code == 0, err
+    assert probe_footage(tmp_path / "out.mkv").frames == 5
+
+
+def test_overwrite(media, tmp_path, capsys):
+    target = tmp_path / "out.mp4"
+    target.write_bytes(b"precious")
+    code, _, err = run(capsys, *render_args(media, "clip.gif", target, "--style"))
+    assert code == 2 and "--overwrite" in err and target.read_bytes() == b"precious"
+    code, _, err = run(capsys, *render_args(media, "clip.gif", target, "--style", "--overwrite"))
+    assert code == 0, err
+    assert probe_footage(target).frames == 5 and listing(tmp_path) == {str(target)}
+
+
+def test_overwrite_refuses_a_folder_camfuse_did_not_write(media, tmp_path, capsys):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("keep me")
+    code, _, err = run(
+        capsys, *render_args(media, "clip.gif", tmp_path / "mine", "--style", "--overwrite")
+    )
+    assert code == 2 and "did not write" in err and (tmp_path / "mine" / "thesis.tex").exists()
+
+
+BAD = {
+    "missing footage": (["--footage", "{m}/nope.mp4", "--style"], "not found"),
+    "missing painting": (["--painting", "{m}/nope.png", "--style"], "not found"),
+    "unreadable footage": (["--footage", "{m}/text.mp4", "--style"], "unreadable"),
+    "truncated footage": (["--footage", "{m}/cut.mp4", "--style"], "truncated"),
+    "zero-frame footage": (["--footage", "{m}/empty", "--style"], "no PNG/JPG"),
+    "truncated painting": (["--painting", "{m}/broken.png", "--style"], "painting|image"),
+    "painting type": (["--painting", "{m}/paint.bmp", "--style"], "unsupported painting"),
+    "footage type": (["--footage", "{m}/clip.avi", "--style"], "unsupported footage"),
+    "output type": (["--out", "{t}/out.gif", "--style"], "unsupported output"),
+    "keyframe too big": (["--keyframe", "12"], "out of range"),
+    "keyframe negative": (["--keyframe", "-1"], "out of range"),
+    "keyframe and style": (["--keyframe", "0", "--style"], "exactly one"),
+    "no role": ([], "exactly one"),
+    "strength high": (["--style", "--strength", "1.5"], r"\[0, 1\]"),
+    "strength low": (["--style", "--strength", "-0.1"], r"\[0, 1\]"),
+    "size small": (["--style", "--size", "16"], "--size"),
+    "size huge": (["--style", "--size", "5000"], "--size"),
+    "size not a number": (["--style", "--size", "big"], "--size"),
+    "window too long": (["--style", "--window", "64"], "max_frames"),
+    "overlap >= window": (["--style", "--window", "3", "--overlap", "3"], "overlap"),
+    "out is the footage": (
+        ["--out", "{m}/clip.mp4", "--style", "--overwrite"],
+        "overwrite the input",
+    ),
+    "out is the painting dir": (["--out", "{m}", "--style", "--overwrite"], "overwrite the input"),
+    "out folder missing": (["--out", "{t}/no/such/out.mp4", "--style"], "does not exist"),
+    "bad checkpoint": (["--checkpoint", "{m}/nope.safetensors", "--style"], "model file not found"),
+    "bad device": (["--device", "tpu", "--style"], "unknown device"),
+    "bad flow": (["--flow", "slow", "--keyframe", "0"], "unknown --flow 'slow'; choose one of"),
+    "unknown option": (["--style", "--colour", "red"], "No such option"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_is_one_line_exit_2_and_leaves_nothing(media, tmp_path, capsys, case):
+    extra, message = BAD[case]
+    opts = {
+        "--painting": media / "paint.png",
+        "--footage": media / "clip.mp4",
+        "--out": tmp_path / "out.mp4",
+        "--checkpoint": media / "tiny.safetensors",
+        "--device": "cpu",
+    }
+    rest, words = [], iter(extra)
+    for word in words:  # an option named in `extra` replaces its default
+        if word in opts:
+            opts[word] = next(words).format(m=media, t=tmp_path)
+        else:
+            rest.append(word)
+    before = listing(media, tmp_path)
+    code, _, err = run(capsys, "render", *[x for kv in opts.items() for x in kv], *rest)
+    assert code == 2, (case, code, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+    assert re.search(message, lines[0]), lines[0]
+    assert listing(media, tmp_path) == before  # no output, no temp, inputs untouched
+
+
+def test_interrupt_removes_the_partial_output(media, tmp_path, capsys, monkeypatch):
+    import camfuse.render.run
+
+    real = camfuse.render.run.stylise
+
+    def interrupted(*args, **kwargs):
+        gen = real(*args, **kwargs)
+        yield next(gen)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(camfuse.render.run, "stylise", interrupted)
+    code, _, err = run(capsys, *render_args(media, "clip.mp4", tmp_path / "out.mp4", "--style"))
+    assert code == 130 and "interrupted" in err
+    assert listing(tmp_path) == set()
+
+
+def test_demo_writes_its_files(media, tmp_path, capsys):
+    code, out, err = run(
+        capsys,
+        "demo",
+        "--out",
+        tmp_path / "demo",
+        "--frames",
+        6,
+        "--checkpoint",
+        media / "tiny.safetensors",
+        "--device",
+        "cpu",
+    )
+    assert code == 0, err
+    assert "note: random init, for tests" in out
+    names = {"painting.png", "animation.mp4", "side_by_side.mp4", "contact_sheet.png"}
+    assert {p.name for p in (tmp_path / "demo").iterdir()} == names
+    assert probe_footage(tmp_path / "demo" / "animation.mp4").frames == 6
+    assert probe_footage(tmp_path / "demo" / "side_by_side.mp4").size == "528x144"  # 3 x 176
+
+
+def test_info(capsys):
+    code, out, err = run(capsys, "info")
+    assert code == 0, err
+    assert "camfuse" in out and "presets: cpu, default, paper, tiny" in out and "device:" in out
+
+
+def test_train_dispatches_with_overrides(tmp_path, capsys, monkeypatch):
+    calls = []
+    fake = types.ModuleType("camfuse.training.run")
+    fake.train = lambda cfg, **kw: calls.append((cfg, kw)) or tmp_path / "model.safetensors"
+    monkeypatch.setitem(sys.modules, "camfuse.training.run", fake)
+    code, out, err = run(
+        capsys,
+        "train",
+        "--preset",
+        "tiny",
+        "--set",
+        "train.lr=0.01",
+        "--set",
+        "model.width=16",
+        "--max-steps",
+        3,
+        "--out",
+        tmp_path / "run",
+        "--accelerator",
+        "cpu",
+        "--precision",
+        "bf16-mixed",
+    )
+    assert code == 0, err
+    ((cfg, kw),) = calls
+    assert (cfg.name, cfg.train.lr, cfg.model.width) == ("tiny", 0.01, 16)
+    assert (
+        kw["out_dir"] == tmp_path / "run"
+        and kw["max_steps"] == 3
+        and kw["precision"] == "bf16-mixed"
+    )
+    assert (kw["devices"], kw["num_nodes"], kw["accelerator"], kw["resume"]) == (1, 1, "cpu", None)
+    for bad in (
+        ["--preset", "huge"],
+        ["--set", "train.nope=1"],
+        ["--precision", "fp8"],
+        ["--devices", "0"],
+        ["--accelerator", "tpu"],
+        ["--resume", tmp_path / "missing.ckpt"],
+        ["--max-steps", "0"],
+    ):
+        code, _, err = run(capsys, "train", *bad)
+        assert code == 2 and err.startswith("error: ") and len(err.splitlines()) == 1, (bad, err)
+    assert len(calls) == 1
+
+
+def test_data_make_dispatches(tmp_path, capsys, monkeypatch):
+    calls = []
+    fake = types.ModuleType("camfuse.data.splits")
+    fake.write_split = lambda out, **kw: calls.append((out, kw))
+    monkeypatch.setitem(sys.modules, "camfuse.data.splits", fake)
+    code, _, err = run(
+        capsys,
+        "data",
+        "make",
+        "--out",
+        tmp_path / "set",
+        "--samples",
+        3,
+        "--frames",
+        4,
+        "--size",
+        64,
+        "--seed",
+        5,
+        "--painters",
+        "oil, cel",
+    )
+    assert code == 0, err
+    assert calls == [
+        (tmp_path / "set", dict(samples=3, frames=4, size=64, seed=5, painters=["oil", "cel"]))
+    ]
+    for bad in (["--painters", "crayon"], ["--size", "50"], ["--samples", "0"]):
+        code, _, err = run(capsys, "data", "make", "--out", tmp_path / "x", "--samples", 2, *bad)
+        assert code == 2 and len(err.splitlines()) == 1, (bad, err)
+    assert len(calls) == 1
+
+
+def test_console_script_reports_bad_input_in_one_line(media, tmp_path):
+    exe = BIN / "camfuse"
+    if not exe.exists():
+        pytest.skip("console script not installed (pip install -e .)")
+    proc = subprocess.run(
+        [str(exe), *map(str, render_args(media, "cut.mp4", tmp_path / "o.mp4", "--style"))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.count("\n") == 1
+        and proc.stderr.startswith("error: ")
+        and "truncated" in proc.stderr
+    )
+    assert not list(tmp_path.iterdir())
+
+
+def test_render_does_not_import_training(media, tmp_path):
+    code = (
+        "import sys; from camfuse.cli import main; "
+        f"rc = main({[str(a) for a in render_args(media, 'clip.gif', tmp_path / 'o.mp4', '--style')]!r}); "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'lightning' or m.startswith('camfuse.training')); "
+        "assert rc == 0 and not bad, (rc, bad)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert probe_footage(tmp_path / "o.mp4").frames == 5

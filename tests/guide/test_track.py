@@ -1,0 +1,197 @@
+"""camfuse.guide: the 7-channel painting-sampling guide, its colour maps and its streaming."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from camfuse.data.synth import generate_sample
+from camfuse.guide.track import (
+    CHANNELS,
+    ColourMap,
+    clip_guide,
+    fit_regression,
+    fit_transfer,
+    stream_guides,
+)
+from camfuse.training.datamodule import guided_collate, with_guide
+from tests.motion import translating_clip
+
+
+@pytest.fixture(scope="module")
+def sample() -> dict:
+    """A generator keyframe-role clip: painting == target[keyframe]."""
+    return generate_sample(0, size=64, frames=4, role="keyframe")
+
+
+@pytest.fixture(scope="module")
+def moving() -> tuple[torch.Tensor, torch.Tensor]:
+    return translating_clip(frames=4, step=(2, 1))
+
+
+def _image(seed: int, h: int = 32, w: int = 32) -> torch.Tensor:
+    return torch.rand(3, h, w, generator=torch.Generator().manual_seed(seed))
+
+
+def test_keyframe_guide_is_the_painting_with_full_confidence(sample):
+    k = int(sample["keyframe"])
+    g = clip_guide(sample["painting"], sample["footage"], k)
+    assert g.shape == (4, CHANNELS, 64, 64) and torch.isfinite(g).all()
+    torch.testing.assert_close(g[k, :3], sample["painting"], atol=1e-6, rtol=0)
+    assert g[k, 3].min() == 1
+    # the fallback: the footage through the map fitted on the keyframe, the same for every frame
+    colours = fit_regression(sample["footage"][k], sample["painting"])
+    torch.testing.assert_close(g[:, 4:], colours(sample["footage"]))
+
+
+@pytest.mark.parametrize("k", [0, 3])
+def test_warped_painting_follows_the_motion_where_confident(moving, k):
+    footage, painted = moving
+    g = clip_guide(painted[k], footage, k)
+    for t in range(4):
+        trusted = g[t, 3:4].expand(3, -1, -1) > 0.5
+        assert trusted[:, 8:-8, 8:-8].all()  # seen in every frame
+        err = (g[t, :3] - painted[t])[trusted].abs().mean()
+        moved = (painted[k] - painted[t])[trusted].abs().mean()
+        assert err < 0.01 and (t == k or err < 0.1 * moved), (t, float(err), float(moved))
+    # what entered the view after the keyframe was never painted: not trusted
+    later = 3 if k == 0 else 0
+    edge = (
+        (slice(None), slice(None), slice(-6, None))
+        if k == 0
+        else (slice(None), slice(None), slice(0, 6))
+    )
+    assert g[later, 3:4][edge].max() == 0 and g[later, 3:4].min() == 0
+
+
+def test_confidence_is_binary(moving):
+    footage, painted = moving
+    conf = clip_guide(painted[1], footage, 1)[:, 3]
+    assert set(conf.unique().tolist()) == {0.0, 1.0}
+
+
+def _quadratic_map(seed: int) -> ColourMap:
+    g = torch.Generator().manual_seed(seed)
+    m = 0.1 * torch.randn(10, 3, generator=g)
+    m[:3] += 0.5 * torch.eye(3)
+    m[3] += 0.2
+    return ColourMap(m, quadratic=True)
+
+
+AFFINE = ColourMap(
+    torch.tensor([[0.6, 0.1, 0.0], [0.0, 0.5, 0.2], [0.1, 0.0, 0.7], [0.1, 0.2, 0.05]]),
+    quadratic=False,
+)
+
+
+@pytest.mark.parametrize("known", [_quadratic_map(0), _quadratic_map(1), AFFINE])
+def test_fit_regression_recovers_a_known_colour_map(known):
+    x = _image(0)
+    y = known(x)
+    fitted = fit_regression(x, y)
+    assert fitted.quadratic and fitted.matrix.shape == (10, 3)
+    before = (x - y).abs().mean()
+    err = (fitted(x) - y).abs().mean()
+    assert err < 0.01 and err < 0.05 * before, (float(err), float(before))
+    # it is a colour function: it generalises to pixels it was not fitted on
+    other = _image(1)
+    assert (fitted(other) - known(other)).abs().mean() < 0.015
+
+
+def test_colour_map_keeps_shape_and_range():
+    frames = torch.rand(2, 3, 16, 24)
+    out = _quadratic_map(0)(frames)
+    assert out.shape == frames.shape and out.dtype == frames.dtype
+    assert 0 <= out.min() and out.max() <= 1
+
+
+def _stats(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    v = x.reshape(3, -1).double()
+    return v.mean(1), torch.cov(v)
+
+
+def test_fit_transfer_moves_mean_and_covariance_onto_the_target():
+    source = 0.5 * _image(2)
+    t = _image(3, 48, 40)  # unaligned, another size; kept well inside [0, 1] so nothing clamps
+    target = torch.stack([0.6 + 0.3 * t[0], 0.5 * t[0] + 0.3 * t[1], 0.1 + 0.2 * t[2]])
+    fitted = fit_transfer(source, target)
+    assert not fitted.quadratic and fitted.matrix.shape == (4, 3)
+    out = fitted(source)
+    (mu_o, cov_o), (mu_t, cov_t), (mu_s, cov_s) = _stats(out), _stats(target), _stats(source)
+    assert (mu_o - mu_t).abs().max() < 1e-4 < (mu_s - mu_t).abs().max()
+    assert (cov_o - cov_t).abs().max() < 1e-4 < (cov_s - cov_t).abs().max()
+
+
+def test_fits_survive_a_one_colour_image():
+    flat = torch.ones(3, 32, 32) * torch.tensor([0.8, 0.2, 0.4])[:, None, None]
+    x = _image(4)
+    for fitted in (fit_regression(flat, x), fit_transfer(flat, x), fit_transfer(x, flat)):
+        assert torch.isfinite(fitted.matrix).all()
+    torch.testing.assert_close(fit_transfer(x, flat)(x), flat, atol=0.01, rtol=0)
+
+
+def test_style_role_guide_is_zeros_then_the_footage(moving):
+    footage, _ = moving
+    g = clip_guide(_image(5, 64, 48), footage, None)  # a reference of another shape: unused
+    assert g.shape == (4, CHANNELS, 64, 64)
+    assert torch.count_nonzero(g[:, :4]) == 0
+    assert torch.equal(g[:, 4:], footage)
+
+
+@pytest.mark.parametrize("keyframe", [0, 2, 3, None])
+def test_stream_from_a_lazy_source_equals_clip_guide(moving, keyframe):
+    footage, painted = moving
+    painting = painted[0 if keyframe is None else keyframe]
+    pulled = []
+
+    def source():
+        for i, f in enumerate(footage):
+            pulled.append(i)
+            yield f
+
+    stream = stream_guides(painting, source(), keyframe)
+    frames, guides = [], []
+    for i, (f, g) in enumerate(stream):
+        # frames up to the keyframe are held (the backward chain starts there); later ones are not
+        assert len(pulled) == max(i, keyframe or 0) + 1
+        frames.append(f), guides.append(g)
+    assert all(torch.equal(f, x) for f, x in zip(frames, footage, strict=True))  # in order
+    assert torch.equal(torch.stack(guides), clip_guide(painting, footage, keyframe))
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_keyframe_in_the_middle_or_last_gives_every_frame_in_order(moving, k):
+    footage, painted = moving
+    g = clip_guide(painted[k], footage, k)
+    assert g.shape[0] == 4
+    full = [int(g[t, 3].min() == 1) for t in range(4)]
+    assert full == [int(t == k) for t in range(4)]  # only the keyframe is trusted everywhere
+    colours = fit_regression(footage[k], painted[k])
+    torch.testing.assert_close(g[:, 4:], colours(footage))  # recoloured frame t is frame t's
+
+
+@pytest.mark.parametrize("frames, keyframe", [(4, 4), (4, 9), (0, 0)])
+def test_keyframe_beyond_the_footage_raises(moving, frames, keyframe):
+    footage, painted = moving
+    with pytest.raises(ValueError, match=f"keyframe {keyframe} is beyond"):
+        clip_guide(painted[0], footage[:frames], keyframe)
+    with pytest.raises(ValueError, match="beyond"):
+        next(stream_guides(painted[0], iter(footage[:frames]), keyframe))
+
+
+def test_style_role_stream_of_nothing_is_empty():
+    assert list(stream_guides(_image(0), iter([]), None)) == []
+
+
+def test_with_guide_and_guided_collate(sample):
+    style = generate_sample(1, size=64, frames=4, role="style")
+    one = with_guide(sample)
+    assert one["guide"].shape == (4, CHANNELS, 64, 64)
+    assert torch.equal(one["footage"], sample["footage"]) and "guide" not in sample
+    k = int(sample["keyframe"])
+    torch.testing.assert_close(one["guide"][k, :3], sample["painting"], atol=1e-6, rtol=0)
+    batch = guided_collate([sample, style])
+    assert batch["guide"].shape == (2, 4, CHANNELS, 64, 64)
+    assert torch.equal(batch["guide"][0], one["guide"])
+    assert torch.count_nonzero(batch["guide"][1, :, :4]) == 0  # style role: no paint-over
+    assert torch.equal(batch["guide"][1, :, 4:], style["footage"])
