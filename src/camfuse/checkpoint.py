@@ -7,17 +7,18 @@ mismatched file fails with one clear line instead of a shape error deep in PyTor
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
-from .config import CamFuseConfig
+from .config import CamFuseConfig, ModelConfig, value_kind
+from .media import staged_output, write_atomic
 from .models.camfuse import CamFuse
 
 ASSET_DIR = Path(__file__).parent / "assets"
@@ -59,61 +60,91 @@ def save_checkpoint(
         k: (v.detach().to("cpu", dtype) if v.is_floating_point() else v.detach().cpu()).contiguous()
         for k, v in model.state_dict().items()
     }
-    tmp_w = weights.with_name(f".{weights.name}.partial")
-    tmp_m = meta.with_name(f".{meta.name}.partial")
-    save_file(state, str(tmp_w))
-    info = {
-        "config": cfg.to_dict(),
-        "note": note,
-        "sha256": sha256(tmp_w),
-        "dtype": str(dtype).removeprefix("torch."),
-        **(extra or {}),
-    }
-    tmp_m.write_text(json.dumps(info, indent=2, sort_keys=True))
-    os.replace(tmp_w, weights)
-    os.replace(tmp_m, meta)
+    with staged_output(weights, "file", overwrite=True) as tmp_w:
+        save_file(state, str(tmp_w))
+        info = {
+            "config": cfg.to_dict(),
+            "note": note,
+            "sha256": sha256(tmp_w),
+            "dtype": str(dtype).removeprefix("torch."),
+            **(extra or {}),
+        }
+        write_atomic(meta, json.dumps(info, indent=2, sort_keys=True))
     return weights
 
 
 def read_meta(path: str | Path) -> dict[str, Any]:
+    """The JSON beside the weights, its ``config`` checked: :class:`CheckpointError` says what is wrong."""
+    return _read(path)[0]
+
+
+def _read(path: str | Path) -> tuple[dict[str, Any], CamFuseConfig]:
     weights, meta = model_paths(path)
     if not weights.is_file():
         raise CheckpointError(f"model file not found: {weights}")
     if not meta.is_file():
         raise CheckpointError(f"model config not found beside the weights: {meta}")
     try:
-        return json.loads(meta.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        info = json.loads(meta.read_text())
+    except ValueError:  # also bad UTF-8, and integers of more digits than Python converts
         raise CheckpointError(f"model config is not valid JSON: {meta}") from None
+    except RecursionError:
+        raise CheckpointError(f"model config {meta} is invalid: nested too deeply") from None
+    try:
+        if not isinstance(info, dict):
+            raise ValueError(f"it must be a JSON object, got {value_kind(info)}")
+        if "config" not in info:
+            raise ValueError("it has no 'config'")
+        if not isinstance(info.get("sha256", ""), str):
+            raise ValueError(f"sha256 must be a string, got {value_kind(info['sha256'])}")
+        return info, CamFuseConfig.from_dict(info["config"])
+    except ValueError as exc:
+        raise CheckpointError(f"model config {meta} is invalid: {exc}") from None
 
 
 def load_model(
     path: str | Path | None = None, device: str | torch.device = "cpu"
 ) -> tuple[CamFuse, CamFuseConfig]:
-    """Load weights + config (None = the bundled default), verify, and return an eval-mode model."""
+    """Load weights + config (None = the bundled default), verify, and return an eval-mode model.
+
+    The backbone is built without its initial weights (``model.weights``): the file's tensors
+    replace them, so they are neither read nor downloaded.
+    """
     path = DEFAULT_MODEL if path is None else Path(path)
     weights, _ = model_paths(path)
-    info = read_meta(weights)
+    info, cfg = _read(weights)
     if info.get("sha256") and sha256(weights) != info["sha256"]:
         raise CheckpointError(f"model file is corrupt (checksum mismatch): {weights}")
-    try:
-        cfg = CamFuseConfig.from_dict(info["config"])
-        model = CamFuse(cfg.model)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CheckpointError(
-            f"model config in {weights.with_suffix('.json')} is invalid: {exc}"
-        ) from None
+    build = dataclasses.replace(cfg.model, weights=None)
+    _check_shapes(weights, build)
+    model = CamFuse(build)
     try:
         state = load_file(str(weights))
     except (SafetensorError, OSError) as exc:
         raise CheckpointError(f"cannot read model file {weights}: {exc}") from None
-    expected = model.state_dict()
-    missing, unexpected = set(expected) - set(state), set(state) - set(expected)
-    bad = [k for k in set(expected) & set(state) if expected[k].shape != state[k].shape]
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    return model.to(device).eval(), cfg
+
+
+def _check_shapes(weights: Path, cfg: ModelConfig) -> None:
+    """The file's tensor names and shapes against the config's, before anything is allocated."""
+    try:
+        with torch.device("meta"):  # shapes only: a config claiming a huge model costs nothing
+            expected = {k: tuple(v.shape) for k, v in CamFuse(cfg).state_dict().items()}
+    except (ValueError, RuntimeError) as exc:  # RuntimeError: sizes beyond what torch can hold
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CheckpointError(
+            f"model config {weights.with_suffix('.json')} is invalid: {reason}"
+        ) from None
+    try:
+        with safe_open(str(weights), framework="pt") as f:
+            found = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    except (SafetensorError, OSError) as exc:
+        raise CheckpointError(f"cannot read model file {weights}: {exc}") from None
+    missing, unexpected = set(expected) - set(found), set(found) - set(expected)
+    bad = [k for k in set(expected) & set(found) if expected[k] != found[k]]
     if missing or unexpected or bad:
         raise CheckpointError(
             f"model file {weights} does not match its config: {len(missing)} missing, "
             f"{len(unexpected)} unexpected, {len(bad)} mis-shaped tensors"
         )
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
-    return model.to(device).eval(), cfg

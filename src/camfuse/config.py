@@ -9,7 +9,12 @@ ablations run on.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import math
+import re
+import types
+import typing
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,17 @@ from typing import Any
 import yaml
 
 PRESET_DIR = Path(__file__).parent / "presets"
+
+# The names models/ registers (config is the bottom layer and cannot import it; a test keeps the
+# lists equal), checked here so that a bad name fails when the config is read, not mid-build.
+BACKBONES = ("resnet10", "resnet18", "resnet34", "resnet50")  # models/encoder.py
+ATTENTIONS = ("se", "eca", "cbam", "none")  # models/attention.py
+WEIGHTINGS = ("dynamic", "static", "concat")  # models/fusion.py
+DECODERS = ("transformer", "conv")  # models/decoder.py
+TOKEN_STRIDE = 16  # training crops must tile into tokens
+# Sanity bounds, so that a model file from elsewhere cannot ask for an endless build or render:
+MAX_SIZE = 4096  # px, data.size (a render's default size); `camfuse render --size` has the same
+MAX_DECODER_LAYERS = 64  # the paper uses 4
 
 
 @dataclass
@@ -50,8 +66,18 @@ class ModelConfig:
     # to there, pooled keys above it, so attention cost grows linearly in pixels at large sizes
 
     def __post_init__(self) -> None:
-        if self.max_tokens < 1:
-            raise ValueError(f"model.max_tokens must be >= 1, got {self.max_tokens}")
+        _check_types(self, "model")
+        for name, names in (
+            ("backbone", BACKBONES),
+            ("attention", ATTENTIONS),
+            ("weighting", WEIGHTINGS),
+            ("decoder", DECODERS),
+        ):
+            _check_choice(self, "model", name, names)
+        _check_range(self, "model", "width reduction heads max_frames max_tokens", low=1)
+        _check_range(self, "model", "decoder_layers", low=0, high=MAX_DECODER_LAYERS)
+        _check_range(self, "model", "mlp_ratio", low=0, strict=True)
+        _check_range(self, "model", "dropout", low=0, high=1)
         if self.width % self.heads:
             raise ValueError(
                 f"model.width ({self.width}) must be divisible by model.heads ({self.heads})"
@@ -74,6 +100,15 @@ class DataConfig:
     train_split: str | None = None  # a `camfuse data make` folder to train on instead of the
     # on-the-fly stream: generated once, shared by every run (ablations), cheap to read
 
+    def __post_init__(self) -> None:
+        _check_types(self, "data")
+        _check_range(self, "data", "size", low=TOKEN_STRIDE, high=MAX_SIZE)
+        if self.size % TOKEN_STRIDE:
+            raise ValueError(f"data.size must be a multiple of {TOKEN_STRIDE}, got {self.size}")
+        _check_range(self, "data", "frames val_samples", low=1)
+        _check_range(self, "data", "max_cutouts motion seed workers", low=0)
+        _check_range(self, "data", "keyframe_prob", low=0, high=1)
+
 
 @dataclass
 class LossConfig:
@@ -82,6 +117,10 @@ class LossConfig:
     style: float = 0.05  # Gram matrices of fixed random-conv features (no pretrained VGG offline)
     align: float = 0.1  # paper's feature alignment loss between the two paths
     temporal: float = 0.5  # ground-truth-flow warping consistency on non-occluded pixels
+
+    def __post_init__(self) -> None:
+        _check_types(self, "loss")
+        _check_range(self, "loss", "l1 ssim style align temporal", low=0)
 
 
 @dataclass
@@ -99,6 +138,18 @@ class TrainConfig:
     log_every: int = 10
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        _check_types(self, "train")  # precision: its names live with the trainer (training/run.py)
+        _check_range(self, "train", "lr", low=0, strict=True)
+        _check_range(self, "train", "weight_decay warmup_steps grad_clip", low=0)
+        _check_range(
+            self,
+            "train",
+            "batch_size max_steps val_every preview_every checkpoint_every log_every",
+            low=1,
+        )
+        _check_range(self, "train", "seed", low=0, high=2**32 - 1)  # what seeders accept
+
 
 @dataclass
 class CamFuseConfig:
@@ -108,6 +159,14 @@ class CamFuseConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     name: str = "custom"
 
+    def __post_init__(self) -> None:
+        _check_types(self, "")
+        if self.data.frames > self.model.max_frames:
+            raise ValueError(
+                f"data.frames ({self.data.frames}) exceeds model.max_frames "
+                f"({self.model.max_frames})"
+            )
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -116,6 +175,7 @@ class CamFuseConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> CamFuseConfig:
+        """From parsed YAML/JSON; ``ValueError`` names the first bad section, field or value."""
         return _build(cls, d, "")
 
     def with_overrides(self, overrides: list[str] | dict[str, Any]) -> CamFuseConfig:
@@ -136,7 +196,7 @@ class CamFuseConfig:
                     node = node[p]
                 if leaf not in node:
                     raise ValueError(f"unknown config field {key!r}")
-                node[leaf] = _coerce(key, yaml.safe_load(raw), node[leaf])
+                node[leaf] = _coerce(key, _parse_yaml(raw, f"override {item!r}"), node[leaf])
         return CamFuseConfig.from_dict(d)
 
 
@@ -162,15 +222,19 @@ def _merge(base: dict[str, Any], new: dict[str, Any]) -> None:
             base[k] = v
 
 
-def _build(cls: type, d: dict[str, Any], where: str) -> Any:
-    known = {f.name: f for f in fields(cls)}
-    unknown = set(d) - set(known)
+def _build(cls: type, d: Any, where: str) -> Any:
+    if not isinstance(d, dict):
+        what = f"config section {where!r}" if where else "config"
+        raise ValueError(f"{what} must be a mapping, got {value_kind(d)}")
+    unknown = set(d) - {f.name for f in fields(cls)}
     if unknown:
-        raise ValueError(f"unknown config field(s) {sorted(unknown)} in {where or 'config'}")
+        raise ValueError(
+            f"unknown config field(s) {sorted(unknown, key=str)} in {where or 'config'}"
+        )
     kwargs = {}
     for name, value in d.items():
         sub = _SECTIONS.get(name) if cls is CamFuseConfig else None
-        kwargs[name] = _build(sub, value or {}, name) if sub else value
+        kwargs[name] = _build(sub, value, name) if sub else value
     return cls(**kwargs)
 
 
@@ -197,10 +261,133 @@ def load_config(
             raise ValueError(
                 f"unknown preset {preset_or_path!r}; choose one of {', '.join(presets())}"
             )
-    if not path.exists():
+    if not path.is_file():
         raise ValueError(f"config file not found: {path}")
-    raw = yaml.safe_load(path.read_text()) or {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"config file {path} is not valid YAML: not UTF-8 text") from None
+    raw = _parse_yaml(text, f"config file {path}")
+    raw = {} if raw is None else raw  # an empty file: the defaults
     cfg = CamFuseConfig.from_dict(raw)
     if not raw.get("name"):
         cfg = dataclasses.replace(cfg, name=path.stem)
     return cfg.with_overrides(overrides) if overrides else cfg
+
+
+# --- reading YAML -------------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that reads ``2e-3`` as a number: YAML 1.1 wants ``2.0e-3`` and yields a string."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _parse_yaml(text: str, what: str) -> Any:
+    """Parsed YAML (or JSON); ``ValueError`` with a one-line reason when it is not."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        reason = exc.problem or exc.context or "parse error"
+        raise ValueError(f"{what} is not valid YAML: {reason}{at}") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{what} is not valid YAML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise ValueError(f"{what} is not valid YAML: nested too deeply") from None
+
+
+# --- validation: each section checks its fields' types (from the annotations) and ranges --------
+
+_KINDS = {
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    type(None): "null",
+    list: "a list",
+    dict: "a mapping",
+}
+
+
+def value_kind(value: Any) -> str:
+    """What a parsed YAML/JSON value is, for messages: ``a list``, ``null``, ..."""
+    return _KINDS.get(type(value), f"a {type(value).__name__}")
+
+
+def _describe(hint: Any) -> str:
+    """What a field's annotation asks for: ``an integer``, ``a string or null``, ..."""
+    if typing.get_origin(hint) is types.UnionType:
+        return " or ".join(_describe(h) for h in typing.get_args(hint))
+    if typing.get_origin(hint) is list:  # list[str] -> "a list of strings"
+        return f"a list of {_describe(*typing.get_args(hint)).split()[-1]}s"
+    return _KINDS.get(hint, f"a {hint.__name__}")
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    if typing.get_origin(hint) is types.UnionType:
+        return any(_fits(value, h) for h in typing.get_args(hint))
+    if typing.get_origin(hint) is list:
+        return isinstance(value, list) and all(_fits(v, *typing.get_args(hint)) for v in value)
+    if isinstance(value, bool) and hint is not bool:  # bool is an int to Python, not to a config
+        return False
+    return isinstance(value, int | float) if hint is float else isinstance(value, hint)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _check_types(cfg: Any, section: str) -> None:
+    """Every field of ``cfg`` has its annotated type; floats are stored as finite floats."""
+    for f in fields(cfg):
+        label, value = f"{section}.{f.name}".lstrip("."), getattr(cfg, f.name)
+        hint = _hints(type(cfg))[f.name]
+        if not _fits(value, hint):
+            raise ValueError(f"{label} must be {_describe(hint)}, got {_show(value)}")
+        if hint is float:
+            try:
+                number = float(value)
+            except OverflowError:  # an integer beyond the float range
+                number = math.inf
+            if not math.isfinite(number):
+                raise ValueError(f"{label} must be a finite number, got {_show(value)}")
+            setattr(cfg, f.name, number)
+
+
+def _check_range(
+    cfg: Any,
+    section: str,
+    names: str,
+    *,
+    low: float,
+    high: float | None = None,
+    strict: bool = False,
+) -> None:
+    """Each of the space-separated ``names`` is >= low (> low if ``strict``), and <= high if given."""
+    for name in names.split():
+        value = getattr(cfg, name)
+        if (value <= low if strict else value < low) or (high is not None and value > high):
+            rule = f"in [{low}, {high}]" if high is not None else f"{'>' if strict else '>='} {low}"
+            raise ValueError(f"{section}.{name} must be {rule}, got {_show(value)}")
+
+
+def _check_choice(cfg: Any, section: str, name: str, choices: tuple[str, ...]) -> None:
+    value = getattr(cfg, name)
+    if value not in choices:
+        raise ValueError(
+            f"{section}.{name} must be one of {', '.join(choices)}, got {_show(value)}"
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 
 import av
 import numpy as np
@@ -18,13 +17,7 @@ from camfuse.media import (
     probe_footage,
     write_image,
 )
-from tests.footage import make_clip
-
-
-def truncate(path: Path, fraction: float) -> Path:
-    cut = path.with_name(f"cut_{path.name}")
-    cut.write_bytes(path.read_bytes()[: int(path.stat().st_size * fraction)])
-    return cut
+from tests.footage import make_clip, truncate
 
 
 @pytest.mark.parametrize("name", ["a.mp4", "a.mov", "a.mkv", "a.webm", "a.gif"])

@@ -1,3 +1,5 @@
+import random
+
 import pytest
 import torch
 
@@ -90,3 +92,69 @@ def test_standard_inception_features(fake_inception):
     with torch.no_grad():
         feats = ex(torch.rand(2, 3, 64, 64))
     assert feats.shape == (2, 2048) and torch.isfinite(feats).all()
+
+
+def _not_a_state_dict(kind: str, path, fake_inception) -> None:
+    if kind == "random bytes":
+        path.write_bytes(random.Random(0).randbytes(512))
+    elif kind == "json":
+        path.write_text('{"Conv2d_1a_3x3.conv.weight": [1, 2]}')
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "list":
+        torch.save([torch.zeros(2)], path)
+    elif kind == "wrong keys":
+        torch.save({"conv.weight": torch.zeros(2)}, path)
+    elif kind == "wrong shapes":
+        state = torch.load(fake_inception, weights_only=True)
+        state["fc.weight"] = torch.zeros(3, 3)
+        torch.save(state, path)
+    elif kind == "pickled object":
+        torch.save({"conv.weight": torch.nn.Linear(1, 1)}, path)
+
+
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("random bytes", "is not a PyTorch state dict"),
+        ("json", "is not a PyTorch state dict"),
+        ("empty", "is not a PyTorch state dict"),
+        ("list", "is not a PyTorch state dict (it holds a list)"),
+        ("pickled object", "is not a PyTorch state dict"),
+        ("wrong keys", "does not fit the InceptionV3 FID network"),
+        ("wrong shapes", "does not fit the InceptionV3 FID network"),
+    ],
+)
+def test_inception_weights_that_are_not_its_state_dict(tmp_path, fake_inception, kind, message):
+    path = tmp_path / "weights.pth"
+    _not_a_state_dict(kind, path, fake_inception)
+    with pytest.raises(ValueError, match="inception weights") as info:
+        load_extractor(path)
+    assert message in str(info.value) and "\n" not in str(info.value), info.value
+
+
+@pytest.mark.parametrize("kind", ["random bytes", "list", "wrong keys"])
+def test_evaluate_with_bad_inception_weights_is_one_line(
+    tmp_path_factory, tmp_path, capsys, fake_inception, kind
+):
+    from camfuse.checkpoint import save_checkpoint
+    from camfuse.cli import main
+    from camfuse.config import load_config
+    from camfuse.data.splits import write_split
+    from camfuse.models import CamFuse
+
+    d = tmp_path_factory.getbasetemp() / "bad-inception-inputs"
+    if not d.exists():
+        d.mkdir()
+        write_split(d / "split", samples=2, frames=2, size=32, seed=0)
+        cfg = load_config("tiny")
+        save_checkpoint(d / "tiny", CamFuse(cfg.model), cfg)
+    weights = tmp_path / "weights.pth"
+    _not_a_state_dict(kind, weights, fake_inception)
+    out = tmp_path / "report"
+    argv = ["evaluate", "--data", d / "split", "--out", out, "--checkpoint", d / "tiny.safetensors"]
+    argv += ["--baselines", "identity", "--inception-weights", weights, "--device", "cpu"]
+    code = main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: inception weights ") and err.count("\n") == 1, err
+    assert "Traceback" not in err and not out.exists()

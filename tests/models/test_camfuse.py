@@ -130,8 +130,8 @@ def test_resnet50_builds(tiny_config):
 
 
 def test_bad_config_and_sizes(tiny_config):
-    with pytest.raises(ValueError, match="unknown attention"):
-        CamFuse(dataclasses.replace(tiny_config.model, attention="nope"))
+    with pytest.raises(ValueError, match="model.attention must be one of se, eca"):
+        CamFuse(dataclasses.replace(tiny_config.model, attention="nope"))  # the config refuses it
     with pytest.raises(ValueError, match="multiple of 16"):
         run(CamFuse(tiny_config.model), make_batch(s=40))
 

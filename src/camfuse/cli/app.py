@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.console import Console
@@ -45,8 +49,24 @@ app.add_typer(data_app, name="data")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry: returns the exit code (0 on success)."""
+    """Console-script entry: returns the exit code (0 on success).
+
+    SIGTERM and SIGHUP are handled like Ctrl-C: the work stops, partial outputs are removed, and
+    the exit code is 128 + the signal's number (130 for Ctrl-C)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    with _signals_as_interrupts() as received:
+        try:
+            code = _run(argv)
+        except KeyboardInterrupt:  # outside the command (typer turns it into 130 inside)
+            code = 130
+        if code == 130:
+            signum = received[-1] if received else signal.SIGINT
+            _fail(f"interrupted by {signal.Signals(signum).name}", 0)
+            code = 128 + signum
+    return code
+
+
+def _run(argv: list[str]) -> int:
     command = typer.main.get_command(app)
     try:
         try:
@@ -69,6 +89,27 @@ def main(argv: list[str] | None = None) -> int:
             f"{exc.strerror or exc.__class__.__name__}: {exc.filename or ''}".rstrip(": "), 1
         )
     return rv if isinstance(rv, int) else 0
+
+
+@contextmanager
+def _signals_as_interrupts() -> Iterator[list[int]]:
+    """While the command runs, SIGTERM and SIGHUP raise KeyboardInterrupt in the main thread, so
+    they take Ctrl-C's clean-up path; yields the list of signals received."""
+    received: list[int] = []
+
+    def interrupt(signum, _frame) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield received  # signal handlers can only be set from the main thread
+        return
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield received
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def rendering_threads() -> None:

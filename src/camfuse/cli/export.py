@@ -37,7 +37,7 @@ def export(
         raise ValueError(f"--size must be in [32, 4096], got {size}")
     if window is not None and window < 1:
         raise ValueError(f"--window must be >= 1, got {window}")
-    out = check_out_dir(onnx, overwrite)  # before loading anything: bad input costs nothing
+    out = check_out_dir(onnx, overwrite, (checkpoint,))  # before loading: bad input costs nothing
 
     import torch
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
-from ..config import DataConfig
+from ..config import DataConfig, value_kind
 from ..media import MediaError, read_image
 from .synth import ROLES, generate_sample
 
@@ -27,6 +28,8 @@ TRAIN_STRIDE = 10**9
 VALIDATION_BASE = 10**15
 MAX_BASE_SEED = 10**5
 ROLE_NAMES = {v: k for k, v in ROLES.items()}
+FORMAT, VERSION = "camfuse-split", 1  # manifest.json of a split on disk (data/splits.py)
+MIN_SPLIT_SIZE = 16  # px; what the generator makes at least
 
 
 def _check_base(seed: int) -> None:
@@ -149,10 +152,7 @@ class DiskDataset(Dataset):
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
-        manifest = self.root / "manifest.json"
-        if not manifest.is_file():
-            raise MediaError(f"not a camfuse data split (no manifest.json): {self.root}")
-        self.manifest = json.loads(manifest.read_text())
+        self.manifest = read_manifest(self.root)
         self.samples = self.manifest["samples"]
 
     def __len__(self) -> int:
@@ -161,13 +161,17 @@ class DiskDataset(Dataset):
     def __getitem__(self, i: int) -> dict:
         entry = self.samples[i]
         d = self.root / entry["dir"]
-        frames = self.manifest["frames"]
+        frames, size = self.manifest["frames"], self.manifest["size"]
         return {
-            "painting": _read(d / "painting.png"),
-            "footage": torch.stack([_read(d / "footage" / f"{t:04d}.png") for t in range(frames)]),
-            "target": torch.stack([_read(d / "target" / f"{t:04d}.png") for t in range(frames)]),
-            "flow": torch.from_numpy(np.load(d / "flow.npy").astype(np.float32)),
-            "valid": _valid(d, frames, self.manifest["size"]),
+            "painting": _read(d / "painting.png", size),
+            "footage": torch.stack(
+                [_read(d / "footage" / f"{t:04d}.png", size) for t in range(frames)]
+            ),
+            "target": torch.stack(
+                [_read(d / "target" / f"{t:04d}.png", size) for t in range(frames)]
+            ),
+            "flow": _flow(d / "flow.npy", (frames - 1, 2, size, size)),
+            "valid": _valid(d, frames, size),
             "role": torch.tensor(ROLES[entry["role"]], dtype=torch.int64),
             "keyframe": torch.tensor(entry["keyframe"], dtype=torch.int64),
             "seed": torch.tensor(entry["seed"], dtype=torch.int64),
@@ -177,12 +181,96 @@ class DiskDataset(Dataset):
 
 
 def _valid(d: Path, frames: int, size: int) -> torch.Tensor:
-    masks = [_read(d / "valid" / f"{t:04d}.png")[:1] for t in range(frames - 1)]
+    masks = [_read(d / "valid" / f"{t:04d}.png", size)[:1] for t in range(frames - 1)]
     return torch.stack(masks) if masks else torch.zeros(0, 1, size, size)
 
 
-def _read(path: Path) -> torch.Tensor:
-    return torch.from_numpy(read_image(path).transpose(2, 0, 1).astype(np.float32) / 255.0)
+def _read(path: Path, size: int) -> torch.Tensor:
+    image = read_image(path)
+    if image.shape[:2] != (size, size):
+        h, w = image.shape[:2]
+        raise MediaError(f"image {path} is {w}x{h}; the split's manifest says {size}x{size}")
+    return torch.from_numpy(image.transpose(2, 0, 1).astype(np.float32) / 255.0)
+
+
+def _flow(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
+    try:
+        flow = np.load(path)  # no pickles: a bad file raises ValueError
+    except (OSError, ValueError) as exc:
+        raise MediaError(f"cannot read {path}: {exc.__class__.__name__}") from None
+    if not isinstance(flow, np.ndarray) or flow.shape != shape:
+        found = flow.shape if isinstance(flow, np.ndarray) else "an .npz archive"
+        raise MediaError(f"{path} holds shape {found}, expected {shape}")
+    return torch.from_numpy(flow.astype(np.float32))
+
+
+def read_manifest(root: str | Path) -> dict[str, Any]:
+    """The ``manifest.json`` of a split written by ``write_split``, checked field by field.
+
+    Every reader of split manifests goes through here, so a damaged or hand-edited one is a
+    :class:`MediaError` (a ValueError) with one line naming the field, never a KeyError later.
+    """
+    path = Path(root) / "manifest.json"
+    if not path.is_file():
+        raise MediaError(f"not a camfuse data split (no manifest.json): {root}")
+    try:
+        manifest = json.loads(path.read_text())
+    except ValueError:  # also bad UTF-8
+        raise MediaError(f"data split manifest {path} is not valid JSON") from None
+    except RecursionError:
+        raise MediaError(f"data split manifest {path} is invalid: nested too deeply") from None
+    try:
+        _check_manifest(manifest)
+    except ValueError as exc:
+        raise MediaError(f"data split manifest {path} is invalid: {exc}") from None
+    return manifest
+
+
+def _check_manifest(m: Any) -> None:
+    if not isinstance(m, dict):
+        raise ValueError(f"it must be a JSON object, got {value_kind(m)}")
+    if m.get("format") != FORMAT:
+        raise ValueError(f"not a camfuse data split (format {m.get('format')!r}, not {FORMAT!r})")
+    if m.get("version") != VERSION:
+        raise ValueError(f"version {m.get('version')!r} is not supported (expected {VERSION})")
+    frames = _field(m, "frames", "", int, low=1)
+    _field(m, "size", "", int, low=MIN_SPLIT_SIZE)
+    _field(m, "seed", "", int, low=0)
+    for i, s in enumerate(_field(m, "samples", "", list)):
+        where = f"samples[{i}]"
+        if not isinstance(s, dict):
+            raise ValueError(f"{where} must be a mapping, got {value_kind(s)}")
+        name = _field(s, "dir", where, str)
+        if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
+            raise ValueError(f"{where}.dir must be a folder name, got {name!r}")
+        role = _field(s, "role", where, str)
+        if role not in ROLES:
+            raise ValueError(f"{where}.role must be one of {', '.join(ROLES)}, got {role!r}")
+        keyframe = _field(s, "keyframe", where, int)
+        if role == "keyframe" and not 0 <= keyframe < frames:
+            raise ValueError(f"{where}.keyframe must be in [0, {frames - 1}], got {keyframe}")
+        if role == "style" and keyframe != -1:
+            raise ValueError(f"{where}.keyframe must be -1 (style), got {keyframe}")
+        if not 0 <= _field(s, "seed", where, int) < 2**63:  # it becomes an int64 tensor
+            raise ValueError(f"{where}.seed must be in [0, 2**63), got {s['seed']}")
+        _field(s, "painter", where, str)
+        _field(s, "params", where, dict)
+
+
+_TYPE_NAMES = {int: "an integer", str: "a string", list: "a list", dict: "a mapping"}
+
+
+def _field(m: dict, key: str, where: str, kind: type, *, low: int | None = None) -> Any:
+    """``m[key]``, of type ``kind`` (and >= ``low``); ValueError naming ``where.key`` if not."""
+    if key not in m:
+        raise ValueError(f"{where or 'it'} has no {key!r}")
+    value, label = m[key], f"{where}.{key}" if where else key
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        shown = value_kind(value) if isinstance(value, list | dict) else repr(value)
+        raise ValueError(f"{label} must be {_TYPE_NAMES[kind]}, got {shown}")
+    if low is not None and value < low:
+        raise ValueError(f"{label} must be >= {low}, got {value}")
+    return value
 
 
 def collate(batch: list[dict]) -> dict:

@@ -9,26 +9,23 @@ Layout of ``out/``::
     000000/valid/0000.png ...  0/255 grey (stored as RGB), T-1 files
 
 Sample seeds are ``validation_seeds(seed, samples)``; roles and painters cycle so every
-(role, painter) pair is covered evenly.
+(role, painter) pair is covered evenly. ``camfuse.data.datasets.read_manifest`` reads the manifest
+back (checked); ``DiskDataset`` reads the samples.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..media import write_image
-from .datasets import validation_seeds
+from ..media import staged_output, write_image
+from .datasets import FORMAT, VERSION, validation_seeds
 from .painters import PAINTERS, get_painter
 from .synth import ROLES, generate_sample
-
-FORMAT, VERSION = "camfuse-split", 1
 
 
 def write_split(
@@ -58,10 +55,9 @@ def write_split(
     for r in roles:
         if r not in ROLES:
             raise ValueError(f"unknown role {r!r}; choose from {', '.join(ROLES)}")
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with staged_output(out, "frames", overwrite=True) as tmp:
+        tmp.mkdir()
         entries = []
         for i, s in enumerate(validation_seeds(seed, samples)):
             role, painter = roles[i % len(roles)], names[(i // len(roles)) % len(names)]
@@ -86,13 +82,7 @@ def write_split(
             "samples": entries,
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        if out.exists():
-            out.rmdir()  # an empty folder made by the caller
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    return out  # an empty folder made by the caller was replaced
 
 
 def _write_sample(d: Path, sample: dict) -> dict:

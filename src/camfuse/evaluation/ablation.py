@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from ..config import CamFuseConfig, load_config
+from ..data.datasets import read_manifest
 from ..data.splits import write_split
+from ..media import write_atomic
 from .clips import split_clips
 from .perturb import DRAWS, SIGMAS, robustness
 
@@ -111,7 +113,7 @@ def prepare_data(root: Path, budget: Budget) -> tuple[Path, Path]:
     for name, (n, frames, seed) in specs.items():
         d = root / name
         if (d / "manifest.json").is_file():
-            m = json.loads((d / "manifest.json").read_text())
+            m = read_manifest(d)
             have = (len(m["samples"]), m["frames"], m["size"], m["seed"])
             if have != (n, frames, cfg.data.size, seed):
                 raise ValueError(
@@ -227,9 +229,7 @@ def _cached(path: Path, compute, *args, **kwargs):
     if path.is_file():
         return json.loads(path.read_text())
     value = compute(*args, **kwargs)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(json.dumps(value, indent=1))
-    tmp.replace(path)
+    write_atomic(path, json.dumps(value, indent=1))
     return value
 
 

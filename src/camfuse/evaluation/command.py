@@ -7,14 +7,13 @@ evaluation never leaves a report that looks finished.
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
-from ..media import MediaError
+from ..media import MediaError, check_output, staged_output
 from .clips import Clip, footage_clip, split_clips
 from .report import contact_sheet, write_report
 from .runner import GROUND_TRUTH, evaluate
@@ -49,8 +48,8 @@ def run_evaluate(
     from ..render.runtime import resolve_device
 
     out = Path(out)
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ValueError(f"report folder {out} exists and is not empty (pass --overwrite)")
+    inputs = [data, painting, checkpoint, baseline_checkpoint, inception_weights]
+    check_output(out, inputs, overwrite or _empty_folder(out), owned=_report_file)
     dev = resolve_device(device)
     clips = _clips(data, painting, keyframe, max_clips, max_frames, size)
     has_truth = all(c.target is not None for c in clips)
@@ -58,10 +57,8 @@ def run_evaluate(
     baseline = load_model(baseline_checkpoint, dev) if baseline_checkpoint else None
     chosen = build_methods(methods, model=model, baseline_model=baseline, device=dev)
     extractor = load_extractor(inception_weights) if has_truth else None
-    tmp = out.parent / f".{out.name}.partial"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
+    with staged_output(out, "frames", overwrite=True) as tmp:
+        tmp.mkdir()
         sheets = _SheetCollector(clips)
         start = time.perf_counter()
         results = evaluate(
@@ -77,13 +74,19 @@ def run_evaluate(
         ext = {"name": extractor.name, "standard": extractor.standard} if extractor else None
         write_report(tmp, results, title="camfuse evaluation", meta=meta, extractor=ext)
         sheets.write(tmp)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
+
+
+REPORT_FILES = ("report.json", "report.md", "metrics.png")
+
+
+def _report_file(f: Path) -> bool:
+    """A file ``camfuse evaluate`` writes into its report folder (``--overwrite`` may replace it)."""
+    return f.is_file() and (f.name in REPORT_FILES or f.name.startswith("samples_"))
+
+
+def _empty_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
 
 
 def _clips(data, painting, keyframe, max_clips, max_frames, size) -> list[Clip]:

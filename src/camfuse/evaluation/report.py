@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..media import write_image
+from ..media import staged_output, write_atomic, write_image
 from .runner import Result
 
 # (key, header, format, higher is better)
@@ -156,20 +156,12 @@ def contact_sheet(path: Path, rows: list[tuple[str, list[torch.Tensor]]]) -> Non
     w = max(t.shape[2] for t in tiles)
     sheet = torch.cat([torch.nn.functional.pad(t, (0, w - t.shape[2])) for t in tiles], dim=1)
     img = (sheet.clamp(0, 1).permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
-    tmp = path.with_name(f".{path.name}.partial.png")
-    write_image(tmp, img)
-    tmp.replace(path)
+    with staged_output(path, "file", overwrite=True) as tmp:
+        write_image(tmp, img)
 
 
 def _pad(x: torch.Tensor, h: int) -> torch.Tensor:
     return torch.nn.functional.pad(x, (0, 2, 0, h - x.shape[1]))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write under a temporary name, then rename: a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
 def save_figure(fig, path: Path, *, dpi: int) -> None:
@@ -177,7 +169,8 @@ def save_figure(fig, path: Path, *, dpi: int) -> None:
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.partial.png")
-    fig.savefig(tmp, dpi=dpi)
-    plt.close(fig)
-    tmp.replace(path)
+    try:
+        with staged_output(path, "file", overwrite=True) as tmp:
+            fig.savefig(tmp, dpi=dpi)
+    finally:
+        plt.close(fig)

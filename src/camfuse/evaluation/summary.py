@@ -12,7 +12,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from .report import COLUMNS, environment, save_figure, write_atomic
+from ..media import write_atomic
+from .report import COLUMNS, environment, save_figure
 
 REFERENCE = "baseline"  # relative changes are reported against this variant, as in the paper
 

@@ -16,7 +16,18 @@ from .images import (
     read_image,
     write_image,
 )
-from .outputs import check_output, output_kind, remove_path, staged_output, swap_in
+from .outputs import (
+    check_output,
+    clean_stale,
+    is_frame_output,
+    output_kind,
+    remove_path,
+    resolve_path,
+    staged_output,
+    swap_in,
+    temp_path,
+    write_atomic,
+)
 from .writers import OUTPUT_VIDEO_EXTS, FrameFolderWriter, VideoWriter
 
 __all__ = [
@@ -31,13 +42,18 @@ __all__ = [
     "VideoWriter",
     "bundled_clip",
     "check_output",
+    "clean_stale",
+    "is_frame_output",
     "frame_files",
     "iter_frames",
     "output_kind",
     "probe_footage",
     "read_image",
     "remove_path",
+    "resolve_path",
     "swap_in",
+    "temp_path",
     "staged_output",
+    "write_atomic",
     "write_image",
 ]

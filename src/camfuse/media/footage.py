@@ -8,11 +8,15 @@ fraction of inference, and nothing is held in memory.
 
 A video counts as **truncated** (an error, because the output would be silently short) when
 
+* the file is shorter than its Matroska/WebM header says: the Segment element's size is written
+  when the file is finished (unless it is "unknown", as live muxers leave it), so a cut of any
+  length shows, even one that loses a single frame or only the index, or
+* a GIF lacks its trailer byte (its decoder silently stops at the cut), or
 * the decoder fails after the first frame (a cut-off mp4 whose index is at the front), or
-* fewer frames decode than the video stream declares (mp4/mov ``nb_frames``), or
+* fewer frames decode than the video stream declares (mp4/mov ``nb_frames``, the
+  ``NUMBER_OF_FRAMES`` statistics tag mkvmerge writes), or
 * the last decoded frame ends more than 1.5 frame durations before the video stream's declared
-  duration (mp4/mov stream duration, the per-stream ``DURATION`` tag mkv/webm muxers write), or
-* a GIF lacks its trailer byte (its decoder silently stops at the cut).
+  duration (mp4/mov stream duration, the per-stream ``DURATION`` tag mkv/webm muxers write).
 
 A cut-off mp4 whose index sits at the end cannot even be opened; it is reported as unreadable.
 Damage the decoder conceals (corrupt but complete packets) is not detectable here.
@@ -80,8 +84,9 @@ def probe_footage(path: str | Path, max_frames: int | None = None) -> FootageInf
         raise MediaError(
             f"unsupported footage type {path.suffix or '(none)'!r}: use {', '.join(sorted(VIDEO_EXTS))} or a folder of PNG/JPG frames"
         )
-    if path.suffix.lower() == ".gif" and not _gif_complete(path):
-        raise MediaError(f"footage {path} is truncated (GIF trailer missing)")
+    cut = _gif_cut(path) if path.suffix.lower() == ".gif" else _matroska_cut(path)
+    if cut:
+        raise MediaError(f"footage {path} is truncated ({cut})")
     with _open_video(path) as container:
         stream = container.streams.video[0]
         n, end = 0, 0.0
@@ -154,18 +159,33 @@ def _frame_rate(stream) -> Fraction | None:
     return None
 
 
+def _tag(stream, name: str) -> str | None:
+    """A stream tag by name, also with the language suffix FFmpeg adds (``DURATION-eng``)."""
+    for key, value in (stream.metadata or {}).items():
+        if key.upper() == name or key.upper().startswith(name + "-"):
+            return value
+    return None
+
+
 def _declared_duration(stream) -> float | None:
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
-    tag = (stream.metadata or {}).get("DURATION")  # mkv/webm: "00:00:03.000000000"
+    tag = _tag(stream, "DURATION")  # mkv/webm: "00:00:03.000000000"
     m = re.fullmatch(r"(\d+):(\d+):(\d+(?:\.\d+)?)", tag or "")
     return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else None
 
 
+def _declared_frames(stream) -> int:
+    """mp4/mov ``nb_frames``, else mkvmerge's ``NUMBER_OF_FRAMES`` tag; 0 when undeclared."""
+    tag = (_tag(stream, "NUMBER_OF_FRAMES") or "").strip()
+    return stream.frames or (int(tag) if tag.isdigit() else 0)
+
+
 def _check_complete(path: Path, stream, decoded: int, end: float) -> None:
-    if stream.frames and decoded < stream.frames:
+    frames = _declared_frames(stream)
+    if frames and decoded < frames:
         raise MediaError(
-            f"footage {path} is truncated: {decoded} of {stream.frames} declared frames decode"
+            f"footage {path} is truncated: {decoded} of {frames} declared frames decode"
         )
     declared = _declared_duration(stream)
     fps = _frame_rate(stream)
@@ -175,13 +195,63 @@ def _check_complete(path: Path, stream, decoded: int, end: float) -> None:
         )
 
 
-def _gif_complete(path: Path) -> bool:
+def _gif_cut(path: Path) -> str | None:
     with path.open("rb") as f:
-        f.seek(0, 2)
-        if f.tell() == 0:
-            return False
+        if f.seek(0, 2) == 0:
+            return "empty file"
         f.seek(-1, 2)
-        return f.read(1) == b";"
+        return None if f.read(1) == b";" else "GIF trailer missing"
+
+
+_EBML, _SEGMENT = 0x1A45DFA3, 0x18538067  # Matroska element IDs (marker bits kept)
+
+
+def _matroska_cut(path: Path) -> str | None:
+    """How much of a Matroska/WebM file is missing, going by the size its Segment declares.
+
+    The file starts with top-level elements (ID, size, data): the EBML header, then the Segment
+    that holds everything else. None when the file is complete, not Matroska, or its Segment size
+    is "unknown" (all ones: written live, nothing to compare).
+    """
+    with path.open("rb") as f:
+        head = f.read(4096)
+        size = f.seek(0, 2)
+    if not head.startswith(_EBML.to_bytes(4, "big")):
+        return None
+    pos = 0
+    while (element := _element(head, pos)) is not None:
+        eid, start, length, unknown = element
+        if eid == _SEGMENT:
+            missing = start + length - size
+            if unknown or missing <= 0:
+                return None
+            return f"{missing} bytes of its Matroska segment are missing"
+        pos = start + length  # past the EBML header, or a Void element before the Segment
+    return None
+
+
+def _element(data: bytes, pos: int) -> tuple[int, int, int, bool] | None:
+    """The EBML element at ``pos``: (ID, offset of its data, data length, length is "unknown"),
+    or None where ``data`` ends or holds no element."""
+    eid = _vint(data, pos, marker=True)
+    length = eid and _vint(data, pos + eid[1])
+    if not length:
+        return None
+    (value, id_len), (size, size_len) = eid, length
+    return value, pos + id_len + size_len, size, size == (1 << 7 * size_len) - 1
+
+
+def _vint(data: bytes, pos: int, *, marker: bool = False) -> tuple[int, int] | None:
+    """The EBML variable-length integer at ``pos`` as (value, length in bytes); None past the
+    data. Its length is one more than the first byte's leading zeros; element IDs keep the
+    length-marker bit, sizes drop it."""
+    if pos >= len(data) or data[pos] == 0:
+        return None
+    n = 9 - data[pos].bit_length()
+    if pos + n > len(data):
+        return None
+    value = int.from_bytes(data[pos : pos + n], "big")
+    return (value if marker else value & ((1 << 7 * n) - 1)), n
 
 
 def _probe_folder(path: Path, max_frames: int | None) -> FootageInfo:

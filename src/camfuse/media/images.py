@@ -7,6 +7,7 @@ nothing in BGR (OpenCV's order) ever leaves :mod:`camfuse.media`.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +23,43 @@ class MediaError(ValueError):
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """An RGB uint8 (H, W, 3) image; alpha is dropped, greyscale expanded."""
+    """An RGB uint8 (H, W, 3) image; alpha is dropped, greyscale expanded.
+
+    Sides over :data:`MAX_SIDE` are refused from the header, before anything is decoded (a
+    decompression bomb costs nothing). A PNG must be whole: the decoder stops once it has the
+    pixels, so a file cut inside its last chunks would otherwise read as if complete.
+    """
     path = Path(path)
     if not path.is_file():
         raise MediaError(f"image not found: {path}")
     try:
-        with Image.open(path) as im:
+        with _open_header(path) as im:
+            w, h = im.size
+            if max(w, h) > MAX_SIDE:
+                raise MediaError(f"image {path} is {w}x{h}; sides must be at most {MAX_SIDE} px")
+            im.verify()  # PNG: every chunk's CRC up to IEND; a no-op for JPEG (its decoder checks)
+        with Image.open(path) as im:  # verify() spends the file handle: open again to decode
             return np.asarray(im.convert("RGB")).copy()
+    except MediaError:
+        raise
     except Exception as exc:  # PIL raises many types for broken files
         raise MediaError(
             f"cannot read image {path} (unreadable or truncated): {exc.__class__.__name__}"
         ) from None
+
+
+def _open_header(path: Path) -> Image.Image:
+    """``Image.open`` (reads the header only) without its decompression-bomb warning: Pillow warns
+    over ~89 Mpx, before the caller can look at the size; every such image has a side over
+    MAX_SIDE (8192^2 px is below the limit), so the caller refuses it with a plain message."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            return Image.open(path)
+        except Image.DecompressionBombError:  # over twice the limit: Pillow will not say the size
+            raise MediaError(
+                f"image {path} is too large; sides must be at most {MAX_SIDE} px"
+            ) from None
 
 
 def write_image(path: str | Path, image: np.ndarray) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from fractions import Fraction
 from pathlib import Path
 
@@ -10,21 +11,17 @@ import numpy as np
 
 from .images import MediaError, check_rgb, write_image
 
+log = logging.getLogger(__name__)
+
 OUTPUT_VIDEO_EXTS = {".mp4", ".mov", ".mkv"}  # containers that hold H.264
-_COPYABLE_AUDIO = {  # codecs each container takes as-is; anything else is transcoded to AAC
+TRANSCODE_AUDIO_TO = "aac"  # all three containers hold it and every player plays it
+_PCM = {f"pcm_{t}{e}" for t in ("s16", "s24", "s32", "f32", "f64") for e in ("le", "be")}
+_PCM |= {"pcm_u8", "pcm_s8", "pcm_alaw", "pcm_mulaw"}  # every PCM the mov muxer takes
+_COPYABLE_AUDIO = {  # what players expect in each container; mkv takes whatever its muxer does
     ".mp4": {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"},
-    ".mov": {
-        "aac",
-        "mp3",
-        "alac",
-        "ac3",
-        "eac3",
-        "pcm_s16le",
-        "pcm_s16be",
-        "pcm_s24le",
-        "pcm_f32le",
-    },
+    ".mov": {"aac", "mp3", "alac", "ac3", "eac3"} | _PCM,
 }
+_LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 
 
 class VideoWriter:
@@ -33,7 +30,8 @@ class VideoWriter:
     yuv420p needs even sides: an odd width or height is padded by one pixel that repeats the last
     row/column, so the file is at most 1 px larger than the source (a PNG folder keeps the exact
     size). Audio is copied packet for packet when the container accepts the codec, otherwise
-    transcoded to AAC, and interleaved with the video as frames are written.
+    transcoded to AAC (resampled to a rate and layout AAC takes), otherwise dropped with a warning;
+    it is interleaved with the video as frames are written.
     """
 
     def __init__(
@@ -57,9 +55,8 @@ class VideoWriter:
         self._video.width, self._video.height = self.size
         self._video.pix_fmt = "yuv420p"
         self._video.options = {"crf": "18"}
-        self._audio = (
-            _AudioTrack(audio_from, self._out, self.path.suffix.lower()) if audio_from else None
-        )
+        ext = self.path.suffix.lower()
+        self._audio = _AudioTrack.open(audio_from, self._out, ext) if audio_from else None
 
     def write(self, frame: np.ndarray) -> None:
         frame = check_rgb(frame)
@@ -93,20 +90,59 @@ class VideoWriter:
 
 
 class _AudioTrack:
-    """The first audio stream of ``src``, fed into ``out`` up to a time as video is written."""
+    """The first audio stream of ``src``, fed into ``out`` up to a time as video is written.
 
-    def __init__(self, src: Path, out, ext: str) -> None:
+    Transcoding goes through an explicit resampler to the encoder's sample format, layout and
+    rate: Matroska stores PCM with a channel count but no layout, which AAC refuses outright.
+    Timestamps restart at zero and are counted in samples (AAC frames differ in size from the
+    source's); a packet the decoder rejects is skipped.
+    """
+
+    @classmethod
+    def open(cls, src: Path, out, ext: str) -> _AudioTrack | None:
+        """The track copied or transcoded into ``out``; None (and a warning) if neither works."""
+        track = cls(src)
+        if track._add_copy(out, ext) or track._add_transcode(out):
+            return track
+        log.warning("audio track %s cannot be written to %s: dropped", track._codec, ext)
+        track.close()
+        return None
+
+    def __init__(self, src: Path) -> None:
         self._in = av.open(str(src))
-        stream = self._in.streams.audio[0]
-        copyable = _COPYABLE_AUDIO.get(ext)
-        self._copy = copyable is None or stream.codec_context.name in copyable
-        if self._copy:
-            self._stream = out.add_stream_from_template(stream)
-        else:
-            self._stream = out.add_stream("aac", rate=stream.rate, layout=stream.layout.name)
-        self._out = out
-        self._packets = self._in.demux(stream)
+        self._src = self._in.streams.audio[0]
+        self._codec = self._src.codec_context.name
+        self._packets = self._in.demux(self._src)
         self._next = None
+        self._copy = False
+        self._resampler: av.AudioResampler | None = None
+        self._damaged = 0
+
+    def _add_copy(self, out, ext: str) -> bool:
+        if ext in _COPYABLE_AUDIO and self._codec not in _COPYABLE_AUDIO[ext]:
+            return False
+        try:
+            self._stream = out.add_stream_from_template(self._src)
+        except ValueError:  # "format does not support codec": checked before a stream is added
+            return False
+        self._out, self._copy = out, True
+        return True
+
+    def _add_transcode(self, out) -> bool:
+        settings = _encoder_settings(self._src)
+        if settings is None:
+            return False
+        fmt, layout, rate, frame_size = settings
+        try:
+            self._stream = out.add_stream(TRANSCODE_AUDIO_TO, rate=rate, layout=layout)
+        except ValueError:  # "format does not support codec": checked before a stream is added
+            return False
+        self._stream.codec_context.format = fmt
+        self._resampler = av.AudioResampler(
+            format=fmt, layout=layout, rate=rate, frame_size=frame_size or None
+        )
+        self._out = out
+        return True
 
     def feed(self, until: float) -> None:
         while True:
@@ -127,18 +163,57 @@ class _AudioTrack:
             packet.stream = self._stream
             self._out.mux(packet)
             return
-        for frame in packet.decode():
-            frame.pts = None  # let the encoder count samples: AAC frames differ in size
-            self._out.mux(self._stream.encode(frame))
+        try:
+            encoded = [p for frame in packet.decode() for p in self._encode(frame)]
+        except (av.error.FFmpegError, ValueError):  # damaged data, or a mid-stream format change
+            self._damaged += 1
+            return
+        self._out.mux(encoded)
+
+    def _encode(self, frame: av.AudioFrame | None) -> list[av.Packet]:
+        """Resample and encode ``frame``; None flushes both."""
+        if frame is not None:
+            frame.pts = None  # the resampler and the encoder count samples from zero
+        packets = []
+        for resampled in self._resampler.resample(frame):
+            resampled.pts = None
+            packets += self._stream.encode(resampled)
+        return packets + (self._stream.encode() if frame is None else [])
 
     def finish(self) -> None:
         self.feed(float("inf"))
         if not self._copy:
-            self._out.mux(self._stream.encode())
+            self._out.mux(self._encode(None))
+        if self._damaged:
+            log.warning("audio track %s: %d damaged packets skipped", self._codec, self._damaged)
         self.close()
 
     def close(self) -> None:
         self._in.close()
+
+
+def _encoder_settings(src) -> tuple[str, str, int, int] | None:
+    """(sample format, layout, rate, frame size) the transcoding encoder opens with for ``src``:
+    its layout if the encoder takes it, else the usual one for its channel count, else stereo;
+    its rate if the encoder takes it, else the next higher one. None if the encoder will not open.
+    """
+    try:
+        codec = av.Codec(TRANSCODE_AUDIO_TO, "w")
+    except (av.error.FFmpegError, ValueError):  # not in this FFmpeg build
+        return None
+    fmt = codec.audio_formats[0].name if codec.audio_formats else "fltp"
+    rates = sorted(codec.audio_rates or [src.rate])
+    rate = src.rate if src.rate in rates else next((r for r in rates if r > src.rate), rates[-1])
+    layouts = [src.layout.name, _LAYOUTS.get(src.layout.nb_channels, "stereo"), "stereo"]
+    for layout in dict.fromkeys(layouts):
+        ctx = av.CodecContext.create(codec, "w")
+        ctx.format, ctx.layout, ctx.sample_rate = fmt, layout, rate
+        try:
+            ctx.open()
+        except (av.error.FFmpegError, ValueError):
+            continue
+        return fmt, layout, rate, ctx.frame_size
+    return None
 
 
 class FrameFolderWriter:

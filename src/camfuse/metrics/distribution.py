@@ -16,6 +16,7 @@ Nothing is ever downloaded.
 from __future__ import annotations
 
 import logging
+import pickle
 import warnings
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from torch import nn
 from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.kid import KernelInceptionDistance
 
+from ..config import value_kind
 from ._common import check_images, single_thread
 
 log = logging.getLogger(__name__)
@@ -61,16 +63,39 @@ class InceptionFeatures(FeatureExtractor):
         super().__init__()
         from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
+        _check_state_dict(weights)  # torch-fidelity unpickles the file unrestricted: check first
         self.name = f"FID (InceptionV3 pool3, {weights.name})"
-        self.net = FeatureExtractorInceptionV3(
-            "inception-v3-compat", ["2048"], feature_extractor_weights_path=str(weights)
-        )
+        try:
+            self.net = FeatureExtractorInceptionV3(
+                "inception-v3-compat", ["2048"], feature_extractor_weights_path=str(weights)
+            )
+        except RuntimeError:  # load_state_dict (strict): names or shapes differ
+            raise ValueError(
+                f"inception weights file {weights} does not fit the InceptionV3 FID network: "
+                f"tensor names or shapes differ (expected {INCEPTION_FILES[0]} or its equal)"
+            ) from None
         self.eval()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # Round (not truncate as torchmetrics does): 8-bit video frames survive the round trip.
         x = (x.clamp(0, 1) * 255).round().to(torch.uint8)
         return self.net(x)[0].reshape(x.shape[0], -1)
+
+
+def _check_state_dict(path: Path) -> None:
+    """``path`` holds a state dict (names -> tensors), read without running any pickled code."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as exc:
+        reason = f"{type(exc).__name__} on load"
+    else:
+        if not isinstance(state, dict):
+            reason = f"it holds {value_kind(state)}"
+        elif not all(isinstance(k, str) and torch.is_tensor(v) for k, v in state.items()):
+            reason = "not every entry maps a name to a tensor"
+        else:
+            return
+    raise ValueError(f"inception weights file {path} is not a PyTorch state dict ({reason})")
 
 
 class RandomResNetFeatures(FeatureExtractor):

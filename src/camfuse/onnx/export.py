@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from ..checkpoint import sha256
-from ..media.outputs import remove_path, swap_in
+from ..media import check_output, staged_output
 from ..models.camfuse import CamFuse
 from ..models.interface import GUIDE_CHANNELS
 
@@ -37,6 +37,7 @@ FORMAT = "camfuse-onnx"
 VERSION = 1
 MANIFEST = "camfuse-onnx.json"
 PAINTING, FRAMES = "painting.onnx", "frames.onnx"
+EXPORT_FILES = (MANIFEST, PAINTING, FRAMES)  # all an export folder holds
 MAPS = ("map_s4", "map_s8", "map_s16")  # painting maps at strides 4, 8, 16
 OPSET = 17  # LayerNormalization is a single op from 17 on; every onnxruntime >= 1.17 runs it
 
@@ -75,19 +76,16 @@ class _FramesGraph(nn.Module):
         return out.frames
 
 
-def check_out_dir(out_dir: str | Path, overwrite: bool) -> Path:
-    """Refuse an existing ``out_dir`` without ``overwrite``, and any folder that is not an export
-    (``--overwrite`` must never delete someone's unrelated files)."""
+def check_out_dir(
+    out_dir: str | Path, overwrite: bool, inputs: tuple[str | Path | None, ...] = ()
+) -> Path:
+    """Refuse an existing ``out_dir`` without ``overwrite``, any folder that is not an export
+    (``--overwrite`` must never delete someone's unrelated files) and an ``out_dir`` that is, holds
+    or lies inside one of ``inputs`` (the model file)."""
     out = Path(out_dir)
-    if not out.parent.is_dir():
-        raise ValueError(f"parent folder does not exist: {out.parent}")
-    if out.exists() or out.is_symlink():
-        if not overwrite:
-            raise ValueError(f"{out} exists; pass --overwrite to replace it")
-        if not out.is_dir() or any(
-            f.name not in {MANIFEST, PAINTING, FRAMES} for f in out.iterdir()
-        ):
-            raise ValueError(f"refusing to replace {out}: it is not a camfuse ONNX export folder")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"refusing to replace {out}: it is not a camfuse ONNX export folder")
+    check_output(out, inputs, overwrite, flag="--onnx", owned=lambda f: f.name in EXPORT_FILES)
     return out
 
 
@@ -115,9 +113,7 @@ def export_onnx(
 
     max_tokens = getattr(model.cfg, "max_tokens", None)  # absent from older model configs
     pw, ph = size if max_tokens is None else painting_size((w, h), max_tokens)
-    tmp = out.with_name(f".{out.name}.partial")
-    remove_path(tmp)  # left over from a killed export: the name is ours
-    try:
+    with staged_output(out, "frames", overwrite=True) as tmp:
         tmp.mkdir()
         with _export_mode(model) as m:
             _write_graphs(m, tmp, size=(w, h), painting_size=(pw, ph), window=window)
@@ -134,10 +130,6 @@ def export_onnx(
             "torch": torch.__version__,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
-        swap_in(tmp, out)
-    except BaseException:
-        remove_path(tmp)
-        raise
     return out
 
 

@@ -13,9 +13,23 @@ Depends on ``models``, ``guide``, ``media`` and ``onnx``; never on ``data``, ``t
 ``evaluation`` (a test checks that importing this package loads none of them).
 """
 
+import sys
+import types
+
 from .plan import RenderPlan, prepare
 from .run import RenderSummary, render
 from .stream import model_device, stylise, window_conditioning
+
+
+class _CallableModule(types.ModuleType):
+    """``camfuse.render(painting, footage, out, ...)`` is :func:`render`: importing this package
+    replaces the attribute ``camfuse.render`` with the package, so the package itself renders."""
+
+    def __call__(self, *args, **kwargs) -> RenderSummary:
+        return render(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = [
     "RenderPlan",

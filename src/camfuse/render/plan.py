@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from ..checkpoint import DEFAULT_MODEL, CheckpointError, read_meta
-from ..config import CamFuseConfig
+from ..config import MAX_SIZE, CamFuseConfig
 from ..guide.flow import PRESETS
 from ..guide.track import RENDER_FLOW
 from ..media import (
@@ -38,8 +38,10 @@ from .runtime import resolve_device, resolve_precision
 from .windows import default_overlap
 
 RUNTIMES = ("torch", "onnx")
-MAX_SIZE = 4096  # --size upper bound
+
 DEFAULT_FPS = Fraction(24)  # frame folders carry no rate
+MIN_FPS, MAX_FPS = 0.01, 240  # the rate is a fraction with denominator <= 1001: below 0.01 it
+# would round towards 0 (no time base) and no player shows 100 s per frame anyway
 
 
 @dataclass(frozen=True)
@@ -179,8 +181,8 @@ def _check_options(*, keyframe, style, strength, size, fps, window, overlap) -> 
         raise ValueError(f"--strength must be in [0, 1], got {strength}")
     if size is not None and not MIN_SIZE <= size <= MAX_SIZE:
         raise ValueError(f"--size must be in [{MIN_SIZE}, {MAX_SIZE}], got {size}")
-    if fps is not None and not 0 < fps <= 240:
-        raise ValueError(f"--fps must be in (0, 240], got {fps}")
+    if fps is not None and not MIN_FPS <= fps <= MAX_FPS:  # also refuses nan
+        raise ValueError(f"--fps must be in [{MIN_FPS}, {MAX_FPS}], got {fps}")
     if window is not None and window < 1:
         raise ValueError(f"--window must be at least 1, got {window}")
     if overlap is not None and overlap < 0:

@@ -81,22 +81,23 @@ def render(
     with staged_output(plan.out, plan.out_kind, plan.overwrite) as tmp:
         writer = _open_writer(tmp, plan)
         background = BackgroundWriter(writer.write, depth=2 * plan.window)
+        decoded = prefetch(iter_frames(plan.footage.path, n), depth=2 * plan.window)
+        frames = stylise(
+            model,
+            plan.painting,
+            decoded,
+            total=n,
+            out_size=(plan.footage.width, plan.footage.height),
+            size=plan.size,
+            keyframe=plan.keyframe,
+            strength=plan.strength,
+            window=plan.window,
+            overlap=plan.overlap,
+            palette=plan.palette,
+            precision=plan.precision,
+            flow=plan.flow,
+        )
         try:
-            frames = stylise(
-                model,
-                plan.painting,
-                prefetch(iter_frames(plan.footage.path, n), depth=2 * plan.window),
-                total=n,
-                out_size=(plan.footage.width, plan.footage.height),
-                size=plan.size,
-                keyframe=plan.keyframe,
-                strength=plan.strength,
-                window=plan.window,
-                overlap=plan.overlap,
-                palette=plan.palette,
-                precision=plan.precision,
-                flow=plan.flow,
-            )
             for i, frame in enumerate(frames, 1):
                 background.put(frame)
                 if on_progress:
@@ -107,6 +108,9 @@ def render(
             background.abort()
             writer.abort()
             raise
+        finally:  # consumer first: closing the frames joins the guide thread that reads `decoded`
+            frames.close()
+            decoded.close()
     return RenderSummary(
         n, plan.footage.width, plan.footage.height, time.perf_counter() - start, plan.out
     )

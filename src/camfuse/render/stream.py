@@ -94,11 +94,16 @@ def stylise(
         # the flow runs on a background thread, a window ahead of the model
         inputs = prefetch(stream_guides(p[0], inputs, keyframe, preset=flow), depth=window)
     colours = None
-    for y in blend_windows(inputs, plan_windows(total, window, overlap), run):
-        if palette and keyframe is None:
-            colours = colours or fit_palette(y, p[0])
-            y = colours(y)
-        yield _to_image(y, out_size)
+    try:
+        for y in blend_windows(inputs, plan_windows(total, window, overlap), run):
+            if palette and keyframe is None:
+                colours = colours or fit_palette(y, p[0])
+                y = colours(y)
+            yield _to_image(y, out_size)
+    finally:  # on any error or early close: stop and join the guide's thread now, not at exit
+        close = getattr(inputs, "close", None)
+        if close is not None:
+            close()
 
 
 def model_device(model) -> torch.device:

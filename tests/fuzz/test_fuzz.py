@@ -1,0 +1,50 @@
+"""Seeded fuzzing of the command line against the README's contract (tests/fuzz/contract.py).
+
+``make test`` runs a fixed slice of cases (each its own test, so a failure names its case); the
+slow variant runs 300. ``python -m tests.fuzz.run --cases 300`` runs the same outside pytest and
+writes the summary that docs/reliability.md shows.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .cases import make_base, make_case
+from .contract import run_case
+
+QUICK = range(40)  # seeds: all generators appear in this slice
+QUICK_SIGNALS = (1000, 1001, 1002)  # one interruption case each for SIGINT, SIGTERM and SIGHUP
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    return make_base(tmp_path_factory.mktemp("fuzz-base"))
+
+
+@pytest.mark.parametrize("seed", QUICK)
+def test_case_keeps_the_contract(base, tmp_path, seed):
+    case = make_case(seed, base, tmp_path, signals=False)
+    outcome = run_case(case)
+    assert outcome.ok, (case.name, case.argv, outcome.code, outcome.problems)
+
+
+@pytest.mark.parametrize("seed", QUICK_SIGNALS)
+def test_interruption_keeps_the_contract(base, tmp_path, seed):
+    import numpy as np
+
+    from .cases import interrupted
+
+    d = tmp_path / "case"
+    d.mkdir()
+    case = interrupted(np.random.default_rng(seed), base, d)
+    case.signal = {1000: 2, 1001: 15, 1002: 1}[seed]
+    case.dirs = [d]
+    outcome = run_case(case)
+    assert outcome.ok, (case.name, outcome.code, outcome.problems)
+
+
+@pytest.mark.slow
+def test_300_cases_keep_the_contract(base, tmp_path):
+    outcomes = [run_case(make_case(seed, base, tmp_path, signals=True)) for seed in range(300)]
+    bad = [(o.case, o.problems) for o in outcomes if not o.ok]
+    assert not bad, bad
