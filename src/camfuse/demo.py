@@ -63,7 +63,9 @@ def run_demo(
     device: str = "auto",
     checkpoint: str | Path | None = None,
     painter: str = PAINTER,
+    adapt: str | int = "auto",
     on_progress: Callable[[int, int], None] | None = None,
+    on_adapt: Callable[[int, int, float], None] | None = None,
 ) -> DemoResult:
     from .data.painters import paint, sample_params
 
@@ -97,6 +99,8 @@ def run_demo(
         checkpoint=checkpoint,
         overwrite=True,
         on_progress=on_progress,
+        on_adapt=on_adapt,
+        adapt=adapt,
     )
     sheet_at = sorted({*np.linspace(0, n - 1, SHEET_COLUMNS - 1).round().astype(int).tolist(), key})
     tiles: dict[int, tuple[np.ndarray, np.ndarray]] = {}

@@ -16,6 +16,7 @@ from torchmetrics.functional.image import structural_similarity_index_measure
 from .config import LossConfig
 from .guide.warp import backward_warp
 from .models.interface import CamFuseOutput
+from .models.pretrained import PretrainedFeatures
 
 
 class ReconstructionL1(nn.Module):
@@ -73,6 +74,120 @@ class StyleLoss(nn.Module):
         for fp, ft in zip(self.features(p), self.features(t), strict=False):
             loss = loss + (self.gram(fp) - self.gram(ft)).abs().mean()
         return loss
+
+
+def _images(x: torch.Tensor) -> torch.Tensor:
+    """(B, 3, H, W) or (B, T, 3, H, W) -> (N, 3, H, W): frames folded into the batch."""
+    return rearrange(x, "b t c h w -> (b t) c h w") if x.ndim == 5 else x
+
+
+class PerceptualLoss(nn.Module):
+    """Feature reconstruction loss (Johnson et al., ECCV 2016) on pretrained ImageNet features.
+
+    Per stride s (2, 4, 8, 16 by default): ``weights[s] * mean |φ_s(pred) − φ_s(target)|`` (or the
+    squared difference), φ = :class:`~camfuse.models.pretrained.PretrainedFeatures` (EfficientNet-
+    Lite0; inputs in [0, 1], normalised inside). Caveat: not VGG, so values are not comparable with
+    VGG perceptual losses. Scale at the defaults (a 128-px photograph): about 3 against itself
+    brightened by 0.05, about 40 against uniform noise (pixel L1: 0.05 and 0.35).
+    """
+
+    def __init__(
+        self,
+        *,
+        strides: tuple[int, ...] = (2, 4, 8, 16),
+        weights: tuple[float, ...] | None = None,  # per stride; None: 1 each
+        distance: str = "l1",  # "l1" or "mse"
+        features: PretrainedFeatures | None = None,  # share one trunk between losses
+    ) -> None:
+        super().__init__()
+        if distance not in ("l1", "mse"):
+            raise ValueError(f"distance must be 'l1' or 'mse', got {distance!r}")
+        self.features = features if features is not None else PretrainedFeatures(strides=strides)
+        self.weights = _stage_weights(weights, self.features.strides)
+        self.distance = distance
+
+    def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        p, t = _images(pred), _images(target)
+        if p.shape != t.shape:
+            raise ValueError(f"pred {tuple(p.shape)} and target {tuple(t.shape)} differ")
+        with torch.no_grad():
+            ft = self.features(t)
+        loss = p.new_zeros(())
+        for w, a, b in zip(self.weights, self.features(p), ft, strict=True):
+            d = a - b
+            loss = loss + w * (d.abs().mean() if self.distance == "l1" else d.square().mean())
+        return loss
+
+
+class PretrainedStyleLoss(nn.Module):
+    """Style distance on pretrained EfficientNet-Lite0 features with activation smoothing (SWAG).
+
+    Wang, Li & Vasconcelos, "Rethinking and Improving the Robustness of Image Style Transfer"
+    (CVPR 2021): Gram matrices of non-VGG networks are dominated by a few large activations (low
+    entropy), which makes them poor style statistics; their fix (SWAG) is a softmax of the
+    activations before the statistics. We take the softmax over channels at each position, at
+    temperature ``temperature``, times C: every position then contributes a distribution over
+    channels (entries in [0, C], a uniform one maps to 1s), so no single activation can dominate
+    the Gram matrix, and (unlike a softmax over all positions) nothing depends on the image size.
+
+    Caveat: the paper's own code normalises over all C·H·W activations at temperature 1. Here that
+    fails: EfficientNet-Lite0's stage outputs span about ±40 (ResNet's rectified activations span a
+    few units), so exp() at temperature 1 concentrates practically all of the Gram energy in 1% of
+    its entries, the opposite of smoothing. Temperature 8, about the outputs' spread on natural
+    images, keeps the per-position distributions at 0.95-0.98 of the maximum entropy.
+
+    ``statistics``: ``"gram"`` (Gatys et al., CVPR 2016: E_x[f fᵀ]) or ``"mean_std"`` (per channel
+    mean and standard deviation, as AdaIN matches). The distance is the mean absolute difference,
+    weighted per stride and summed. The target's statistics are broadcast over the prediction's
+    batch when it has one image (a single style reference); sizes may differ.
+    """
+
+    def __init__(
+        self,
+        *,
+        strides: tuple[int, ...] = (2, 4, 8, 16),
+        weights: tuple[float, ...] | None = None,  # per stride; None: 1 each
+        statistics: str = "gram",  # "gram" or "mean_std"
+        softmax: bool = True,  # SWAG smoothing; False: raw activations (for comparison)
+        temperature: float = 8.0,  # about the activations' spread: exp() stays smooth
+        features: PretrainedFeatures | None = None,  # share one trunk between losses
+    ) -> None:
+        super().__init__()
+        if statistics not in ("gram", "mean_std"):
+            raise ValueError(f"statistics must be 'gram' or 'mean_std', got {statistics!r}")
+        if not temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {temperature}")
+        self.features = features if features is not None else PretrainedFeatures(strides=strides)
+        self.weights = _stage_weights(weights, self.features.strides)
+        self.statistics, self.softmax, self.temperature = statistics, softmax, temperature
+
+    def stats(self, f: torch.Tensor) -> torch.Tensor:
+        """(N, C, h, w) features -> (N, C, C) Gram matrix or (N, 2C) mean and std."""
+        if self.softmax:
+            f = f.shape[1] * torch.softmax(f / self.temperature, dim=1)
+        if self.statistics == "mean_std":
+            return torch.cat([f.mean((2, 3)), f.std((2, 3))], 1)
+        f = f.flatten(2)  # (N, C, hw)
+        return f @ f.transpose(1, 2) / f.shape[-1]
+
+    def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        p, t = _images(pred), _images(target)
+        if t.shape[0] not in (1, p.shape[0]):
+            raise ValueError(f"target has {t.shape[0]} images, pred {p.shape[0]} (or give 1)")
+        with torch.no_grad():
+            st = [self.stats(f) for f in self.features(t)]
+        loss = p.new_zeros(())
+        for w, f, s in zip(self.weights, self.features(p), st, strict=True):
+            loss = loss + w * (self.stats(f) - s).abs().mean()
+        return loss
+
+
+def _stage_weights(weights: tuple[float, ...] | None, strides: tuple[int, ...]) -> tuple:
+    if weights is None:
+        return (1.0,) * len(strides)
+    if len(weights) != len(strides) or min(weights) < 0:
+        raise ValueError(f"need one weight >= 0 per stride {strides}, got {tuple(weights)}")
+    return tuple(float(w) for w in weights)
 
 
 class FeatureAlignmentLoss(nn.Module):

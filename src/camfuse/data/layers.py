@@ -3,7 +3,7 @@
 Footage and painted frames are warped from their textures with the *same* homographies and the same
 bilinear sampling, so the painted animation moves exactly like the footage. Backward flow comes from
 the geometry, not from an estimator: a pixel of frame t belongs to its topmost layer; that layer's
-homographies carry it to frame t-1.
+homographies carry it to frame t-1, or to any frame k (``correspondence``: what a keyframe showed).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .camera import apply
-
 PURE = 0.98  # a pixel whose top layer contributes less than this is a blend of two motions: invalid
+# px: inv(maps[k]) @ maps[t] is the identity only up to round-off; it must not push the border
+# pixels of a still frame (or of the keyframe itself) outside the frame
+ROUND_OFF = 1e-6
 
 
 @dataclass
@@ -79,26 +80,48 @@ def backward_flow(
     layers: list[Layer], t: int, label_t: np.ndarray, label_prev: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Flow (S, S, 2) from frame t to t-1 and validity (S, S): same pure layer there, inside the frame."""
+    return correspondence(layers, t, t - 1, label_t, stable_labels(label_prev))
+
+
+def correspondence(
+    layers: list[Layer], t: int, k: int, label_t: np.ndarray, stable_k: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flow (S, S, 2) from frame t to any frame k and validity (S, S).
+
+    ``stable_k`` is ``stable_labels(label_k)``. A pixel of frame t is valid when it is pure
+    (``label_t >= 0``), its layer's homographies carry it inside frame k, and frame k's nearest
+    pixel there is stably that same layer: the surface point is visible in both frames.
+    """
     size = label_t.shape[0]
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
-    grid = np.stack([xx, yy], -1)
-    flow = np.zeros((size, size, 2), np.float64)
+    coords = np.arange(size, dtype=np.float64)
     owner = np.maximum(label_t, 0)  # blended pixels take the flow of the layer below, stay invalid
+    u = v = np.zeros((size, size), np.float64)  # where each pixel of frame t lands in frame k
     for i, layer in enumerate(layers):
         sel = owner == i
         if sel.any():
-            to_prev = np.linalg.inv(layer.maps[t - 1]) @ layer.maps[t]
-            flow[sel] = apply(to_prev, grid[sel]) - grid[sel]
-    target = grid + flow
-    inside = (target >= 0).all(-1) & (target <= size - 1).all(-1)
-    stable = _stable_labels(label_prev)  # bilinear taps at t-1 all on one pure layer
-    ix = np.clip(np.rint(target[..., 0]), 0, size - 1).astype(int)
-    iy = np.clip(np.rint(target[..., 1]), 0, size - 1).astype(int)
-    valid = inside & (label_t >= 0) & (stable[iy, ix] == label_t)
-    return flow.astype(np.float32), valid
+            ui, vi = _map_grid(np.linalg.inv(layer.maps[k]) @ layer.maps[t], coords)
+            u, v = np.where(sel, ui, u), np.where(sel, vi, v)
+    lo, hi = -ROUND_OFF, size - 1 + ROUND_OFF
+    inside = (u >= lo) & (u <= hi) & (v >= lo) & (v <= hi)
+    ix = np.clip(np.rint(u), 0, size - 1).astype(np.intp)
+    iy = np.clip(np.rint(v), 0, size - 1).astype(np.intp)
+    valid = inside & (label_t >= 0) & (stable_k[iy, ix] == label_t)
+    flow = np.stack([u - coords[None, :], v - coords[:, None]], -1, dtype=np.float32)
+    return flow, valid
 
 
-def _stable_labels(label: np.ndarray) -> np.ndarray:
+def _map_grid(h: np.ndarray, coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``camera.apply(h, grid)`` on the whole pixel grid, as x and y planes.
+
+    Broadcasting rows against columns is several times faster than the (S*S, 2) matmul.
+    """
+    x, y = coords[None, :], coords[:, None]
+    w = h[2, 0] * x + h[2, 1] * y + h[2, 2]
+    return (h[0, 0] * x + h[0, 1] * y + h[0, 2]) / w, (h[1, 0] * x + h[1, 1] * y + h[1, 2]) / w
+
+
+def stable_labels(label: np.ndarray) -> np.ndarray:
+    """``label`` where its 3x3 neighbourhood (the bilinear taps) is all one label, else -2."""
     kernel = np.ones((3, 3), np.uint8)
     lab = (label + 1).astype(np.float32)
     same = cv2.erode(lab, kernel) == cv2.dilate(lab, kernel)

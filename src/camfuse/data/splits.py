@@ -7,10 +7,12 @@ Layout of ``out/``::
     000000/footage/0000.png ...  000000/target/0000.png ...
     000000/flow.npy            float16 (T-1, 2, S, S), pixels, backward (see synth.py)
     000000/valid/0000.png ...  0/255 grey (stored as RGB), T-1 files
+    000000/seen/0000.png ...   0/255 grey, T files: the keyframe showed the pixel (0: style role)
 
 Sample seeds are ``validation_seeds(seed, samples)``; roles and painters cycle so every
 (role, painter) pair is covered evenly. ``camfuse.data.datasets.read_manifest`` reads the manifest
-back (checked); ``DiskDataset`` reads the samples.
+back (checked); ``DiskDataset`` reads the samples. Splits written before ``seen/`` existed still
+read (``seen`` is None): the manifest format and version are unchanged.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def write_split(
 
 
 def _write_sample(d: Path, sample: dict) -> dict:
-    for sub in ("footage", "target", "valid"):
+    for sub in ("footage", "target", "valid", "seen"):
         (d / sub).mkdir(parents=True)
     _png(d / "painting.png", sample["painting"])
     for t, (f, g) in enumerate(zip(sample["footage"], sample["target"], strict=True)):
@@ -94,6 +96,8 @@ def _write_sample(d: Path, sample: dict) -> dict:
         _png(d / "target" / f"{t:04d}.png", g)
     for t, v in enumerate(sample["valid"]):
         _png(d / "valid" / f"{t:04d}.png", v)
+    for t, v in enumerate(sample["seen"]):
+        _png(d / "seen" / f"{t:04d}.png", v.float())
     np.save(d / "flow.npy", sample["flow"].numpy().astype(np.float16))
     role = {v: k for k, v in ROLES.items()}[int(sample["role"])]
     params = json.loads(sample["params"])

@@ -4,7 +4,8 @@ and the same world painted once in texture space, so the painted animation is ex
 A sample (see docs/CONTRACT.md) holds the painting, T footage frames, T painted target frames, the
 backward flow between consecutive frames with its validity mask, the role (0 keyframe: the painting
 is target[keyframe]; 1 style reference: a different photo painted with the same painter and
-parameters), the keyframe index, the seed, the painter name and its parameters as JSON.
+parameters), the keyframe index, which pixels of each frame the keyframe showed (``seen``; all
+False in the style role), the seed, the painter name and its parameters as JSON.
 
 Flow convention: ``target[t](x) ~= target[t-1](x + flow[t-1](x))`` with x in pixel coordinates whose
 pixel centres are integers (``grid_sample(..., align_corners=True)`` after normalising).
@@ -22,7 +23,7 @@ import torch
 from . import painters as P
 from .camera import apply, camera_path, cutout_path
 from .effects import apply_effects, sample_effects
-from .layers import Layer, backward_flow, blob_mask, render
+from .layers import Frame, Layer, backward_flow, blob_mask, correspondence, render, stable_labels
 from .sources import ImagePool, crop_resize, load_pool
 
 ROLES = {"keyframe": 0, "style": 1}
@@ -96,6 +97,7 @@ def generate_sample(
         "valid": _stack(
             [torch.from_numpy(v.astype(np.float32))[None] for _, v in gt], (0, 1, size, size)
         ),
+        "seen": _seen(layers, rendered, keyframe),
         "role": torch.tensor(ROLES[role], dtype=torch.int64),
         "keyframe": torch.tensor(keyframe, dtype=torch.int64),
         "seed": torch.tensor(int(seed), dtype=torch.int64),
@@ -115,6 +117,23 @@ def _check_args(size: int, frames: int, role: str | None, max_cutouts: int, moti
 
 def _stack(tensors: list[torch.Tensor], empty: tuple[int, ...]) -> torch.Tensor:
     return torch.stack(tensors) if tensors else torch.zeros(empty)
+
+
+def _seen(layers: list[Layer], rendered: list[Frame], keyframe: int) -> torch.Tensor:
+    """(T, 1, S, S) bool: the pixel's surface point is visible in the keyframe (none without one).
+
+    Frame k itself is seen except where blended or next to another layer; other frames lose what
+    the keyframe never showed: disoccluded world, cut-outs entering, the camera revealing new world.
+    """
+    size = rendered[0].label.shape[0]
+    seen = torch.zeros(len(rendered), 1, size, size, dtype=torch.bool)
+    if keyframe < 0:
+        return seen
+    stable = stable_labels(rendered[keyframe].label)
+    for t, frame in enumerate(rendered):
+        _, valid = correspondence(layers, t, keyframe, frame.label, stable)
+        seen[t, 0] = torch.from_numpy(valid)
+    return seen
 
 
 def _paint_texture(name: str, texture: np.ndarray, params: dict) -> np.ndarray:

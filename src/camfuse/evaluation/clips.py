@@ -3,7 +3,8 @@
 Two sources:
 
 - a ground-truth split written by ``camfuse data make`` (:func:`split_clips`): painting, footage,
-  the painted target frames, role and painter per clip;
+  the painted target frames, role and painter per clip, and (keyframe role, splits that store it)
+  which pixels the keyframe showed;
 - real footage (:func:`footage_clip`): a video file or frame folder plus a painting, either a
   paint-over of frame K (keyframe role) or any artwork (style role). There is no target, so only
   the no-reference metrics (warping error, CFDCI, MFD) apply.
@@ -30,6 +31,16 @@ class Clip:
     target: torch.Tensor | None  # (T, 3, H, W) ground truth, or None for real footage
     keyframe: int | None  # paint-over of this frame, or None (style reference)
     painter: str  # generator painter name, or "user" for real footage
+    # (T, 1, H, W) bool: the keyframe showed this pixel's surface point; None without ground truth
+    # geometry (real footage, style role, splits written before it existed)
+    seen: torch.Tensor | None = None
+
+    def __post_init__(self) -> None:
+        t, _, h, w = self.footage.shape
+        if self.seen is not None and tuple(self.seen.shape) != (t, 1, h, w):
+            raise ValueError(
+                f"seen mask {tuple(self.seen.shape)} does not fit frames {(t, 1, h, w)}"
+            )
 
     @property
     def role(self) -> str:
@@ -45,15 +56,16 @@ def split_clips(root: str | Path, *, max_clips: int | None = None) -> list[Clip]
     clips = []
     for i in range(n):
         s = data[i]
-        kf = int(s["keyframe"])
+        kf = int(s["keyframe"]) if int(s["role"]) == 0 else None
         clips.append(
             Clip(
                 name=data.samples[i]["dir"],
                 painting=s["painting"],
                 footage=s["footage"],
                 target=s["target"],
-                keyframe=kf if int(s["role"]) == 0 else None,
+                keyframe=kf,
                 painter=s["painter"],
+                seen=None if kf is None or s["seen"] is None else s["seen"].bool(),
             )
         )
     return clips

@@ -25,6 +25,7 @@ from .runner import Result
 COLUMNS = [
     ("psnr", "PSNR ↑", "{:.2f}", True),
     ("psnr_nonkey", "PSNR non-key ↑", "{:.2f}", True),  # keyframe role: the painted frame left out
+    ("psnr_new", "PSNR new ↑", "{:.2f}", True),  # keyframe role: pixels the keyframe never showed
     ("ssim", "SSIM ↑", "{:.3f}", True),
     ("fd", "FD ↓", "{:.2f}", False),
     ("kid", "KID ↓", "{:.4f}", False),

@@ -11,6 +11,7 @@ method cannot be expected to flicker less than the painted truth does.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -31,12 +32,26 @@ from ..metrics import (
     ssim,
     warp_error,
 )
+from ..metrics.fidelity import MAX_PSNR
 from .clips import Clip
 
 log = logging.getLogger(__name__)
 
 GROUND_TRUTH = "ground-truth"
-PER_CLIP = ("psnr", "psnr_nonkey", "ssim", "mfd", "content", "style", "cfdci", "warp", "warp_long")
+PER_CLIP = (
+    "psnr",
+    "psnr_nonkey",
+    "psnr_new",
+    "ssim",
+    "mfd",
+    "content",
+    "style",
+    "cfdci",
+    "warp",
+    "warp_long",
+)
+# psnr_new skips a clip whose non-key frames are less than 1 % unseen: too few pixels to measure
+MIN_NEW = 0.01
 
 
 @dataclass
@@ -162,8 +177,26 @@ def _clip_scores(
         others = [t for t in range(out.shape[0]) if t != clip.keyframe]
         if clip.keyframe is not None and others:  # the painted frame itself is known, not rendered
             s["psnr_nonkey"] = psnr(out[others], clip.target[others])
+            if clip.seen is not None:
+                new = _psnr_unseen(out[others], clip.target[others], clip.seen[others])
+                if new is not None:
+                    s["psnr_new"] = new
         s["ssim"] = ssim(out, clip.target)
     return s
+
+
+def _psnr_unseen(out: torch.Tensor, target: torch.Tensor, seen: torch.Tensor) -> float | None:
+    """PSNR of the squared error pooled over all pixels the keyframe never showed (docs/metrics.md).
+
+    None when fewer than ``MIN_NEW`` of the pixels are unseen. Pooled, not a mean of per-frame
+    values: a frame with a few unseen pixels would otherwise weigh as much as one mostly new.
+    """
+    unseen = ~seen  # (T, 1, H, W)
+    count = int(unseen.sum())
+    if count < MIN_NEW * unseen.numel():
+        return None
+    mse = float(((out - target).square() * unseen).sum()) / (3 * count)
+    return min(MAX_PSNR, 10 * math.log10(1 / mse)) if mse > 0 else MAX_PSNR
 
 
 def _mean(rows: list[dict[str, float]]) -> dict[str, float | None]:

@@ -30,7 +30,7 @@ frames 0..K (at model size) before it can emit frame 0; memory grows with K, not
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -105,9 +105,16 @@ def stream_guides(
     keyframe: int | None,
     *,
     preset: str | DisSettings = RENDER_FLOW,
+    fill: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    shot: range | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Yield ``(frame, guide)`` in order; painting and frames (3, H, W) at model size, guide
-    (CHANNELS, H, W). ``keyframe=None`` is the style role."""
+    (CHANNELS, H, W). ``keyframe=None`` is the style role.
+
+    Keyframe role: ``fill`` paints what the track cannot carry (frame -> paint; default the shot's
+    quadratic colour map; :mod:`camfuse.render.adapt` trains a better one). ``shot``: the frames of
+    the keyframe's shot; the paint is not tracked across its cuts (frames outside it get ``fill``
+    alone, confidence 0)."""
     if keyframe is not None and keyframe < 0:
         raise ValueError(f"keyframe must be >= 0 (or None for a style reference), got {keyframe}")
     it = iter(frames)
@@ -127,21 +134,27 @@ def stream_guides(
     if len(head) <= keyframe:
         raise ValueError(f"keyframe {keyframe} is beyond the footage's {len(head)} frames")
     key = head[-1]
-    colours = fit_regression(key, painting)
+    colours = fill or fit_regression(key, painting)
+    shot = shot or range(0, 1 << 62)
+    h, w = key.shape[-2:]
 
     def guide(frame: torch.Tensor, flow: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         warped = backward_warp(painting[None], flow[None])[0]
         return torch.cat([warped, valid, colours(frame)])
 
+    def untracked(frame: torch.Tensor) -> torch.Tensor:  # another shot: nothing to carry
+        return torch.cat([frame.new_zeros(4, h, w), colours(frame)])
+
     tracker = ChainTracker(key, preset=preset)
-    before = [tracker.step(f) for f in reversed(head[:-1])][::-1]
-    for frame, (flow, valid) in zip(head[:-1], before, strict=True):
-        yield frame, guide(frame, flow, valid)
-    h, w = key.shape[-2:]
+    before: list[torch.Tensor | tuple] = []
+    for i in range(keyframe - 1, -1, -1):  # backwards from K, stopping at the shot's first frame
+        before.append(tracker.step(head[i]) if i >= shot.start else None)
+    for i, track in enumerate(reversed(before)):
+        yield head[i], guide(head[i], *track) if track is not None else untracked(head[i])
     yield key, guide(key, key.new_zeros(2, h, w), key.new_ones(1, h, w))
     tracker = ChainTracker(key, preset=preset)
-    for frame in it:
-        yield frame, guide(frame, *tracker.step(frame))
+    for i, frame in enumerate(it, keyframe + 1):
+        yield frame, guide(frame, *tracker.step(frame)) if i < shot.stop else untracked(frame)
 
 
 def clip_guide(
@@ -150,9 +163,11 @@ def clip_guide(
     keyframe: int | None,
     *,
     preset: str | DisSettings = RENDER_FLOW,
+    fill: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """painting (3, H, W), footage (T, 3, H, W) -> guide (T, CHANNELS, H, W)."""
-    return torch.stack([g for _, g in stream_guides(painting, footage, keyframe, preset=preset)])
+    guides = stream_guides(painting, footage, keyframe, preset=preset, fill=fill)
+    return torch.stack([g for _, g in guides])
 
 
 def _prepend(first: torch.Tensor, rest: Iterator[torch.Tensor]) -> Iterator[torch.Tensor]:

@@ -2,6 +2,7 @@
 
 - ``images``: read/write stills (RGB uint8), :class:`MediaError`, size limits.
 - ``footage``: probe (decode once, refuse truncation) and iterate a video or a frame folder.
+- ``shots``: shot cuts (PySceneDetect), found frame by frame in the probe's decoding pass.
 - ``writers``: H.264 with the source's audio, or a PNG frame folder.
 - ``outputs``: ``--out`` checks and staged (temporary-name, then rename) outputs.
 """
@@ -28,6 +29,7 @@ from .outputs import (
     temp_path,
     write_atomic,
 )
+from .shots import ShotDetector, detect_shots
 from .writers import OUTPUT_VIDEO_EXTS, FrameFolderWriter, VideoWriter
 
 __all__ = [
@@ -39,10 +41,12 @@ __all__ = [
     "FootageInfo",
     "FrameFolderWriter",
     "MediaError",
+    "ShotDetector",
     "VideoWriter",
     "bundled_clip",
     "check_output",
     "clean_stale",
+    "detect_shots",
     "is_frame_output",
     "frame_files",
     "iter_frames",

@@ -35,6 +35,7 @@ import av
 import numpy as np
 
 from .images import MediaError, check_dims, frame_files, read_image
+from .shots import ShotDetector
 
 VIDEO_EXTS = {".mp4", ".mov", ".mkv", ".webm", ".gif"}
 
@@ -48,6 +49,7 @@ class FootageInfo:
     height: int
     fps: Fraction | None  # None for a frame folder
     has_audio: bool
+    shots: tuple[range, ...] | None = None  # shot frame ranges, when probed with shots=True
 
     @property
     def size(self) -> str:
@@ -73,11 +75,18 @@ def bundled_clip(name: str = "carphone") -> Path:
     return path
 
 
-def probe_footage(path: str | Path, max_frames: int | None = None) -> FootageInfo:
-    """Validate footage by decoding all of it once (nothing is kept); raises MediaError."""
+def probe_footage(
+    path: str | Path, max_frames: int | None = None, *, shots: bool = False
+) -> FootageInfo:
+    """Validate footage by decoding all of it once (nothing is kept); raises MediaError.
+
+    ``shots=True`` also finds the shot cuts in that same pass (:mod:`camfuse.media.shots`) and
+    fills ``FootageInfo.shots``.
+    """
     path = Path(path)
+    detector = ShotDetector() if shots else None
     if path.is_dir():
-        return _probe_folder(path, max_frames)
+        return _probe_folder(path, max_frames, detector)
     if not path.is_file():
         raise MediaError(f"footage not found: {path}")
     if path.suffix.lower() not in VIDEO_EXTS:
@@ -94,12 +103,16 @@ def probe_footage(path: str | Path, max_frames: int | None = None) -> FootageInf
             n += 1
             end = float(frame.time or 0.0)
             width, height = frame.width, frame.height
+            if detector is not None:
+                detector.push(frame.to_ndarray(format="rgb24"))
         if n == 0:
             raise MediaError(f"footage {path} has no decodable frames")
         fps = _frame_rate(stream)
         if max_frames is None or n < max_frames:
             _check_complete(path, stream, n, end + 1 / float(fps or 25))
-        info = FootageInfo(path, "video", n, width, height, fps, bool(container.streams.audio))
+        audio = bool(container.streams.audio)
+        cuts = tuple(detector.shots()) if detector is not None else None
+        info = FootageInfo(path, "video", n, width, height, fps, audio, cuts)
     check_dims(info.width, info.height, f"footage {path}")
     return info
 
@@ -254,17 +267,21 @@ def _vint(data: bytes, pos: int, *, marker: bool = False) -> tuple[int, int] | N
     return (value if marker else value & ((1 << 7 * n) - 1)), n
 
 
-def _probe_folder(path: Path, max_frames: int | None) -> FootageInfo:
+def _probe_folder(path: Path, max_frames: int | None, detector: ShotDetector | None) -> FootageInfo:
     files = frame_files(path)[:max_frames]
     if not files:
         raise MediaError(f"footage folder {path} has no PNG/JPG frames")
     size = None
     for f in files:  # decode each: a truncated PNG must fail now, not mid-render
-        h, w = read_image(f).shape[:2]
+        image = read_image(f)
+        h, w = image.shape[:2]
         if size is not None and (w, h) != size:
             raise MediaError(
                 f"frame {f.name} is {w}x{h} but earlier frames in {path} are {size[0]}x{size[1]}"
             )
         size = (w, h)
+        if detector is not None:
+            detector.push(image)
     check_dims(size[0], size[1], f"footage {path}")
-    return FootageInfo(path, "frames", len(files), size[0], size[1], None, False)
+    cuts = tuple(detector.shots()) if detector is not None else None
+    return FootageInfo(path, "frames", len(files), size[0], size[1], None, False, cuts)

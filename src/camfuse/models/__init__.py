@@ -6,6 +6,8 @@ from .camfuse import CamFuse
 from .decoder import DECODERS
 from .encoder import BACKBONES
 from .interface import CamFuseOutput, PaintingFeatures
+from .pretrained import NAME as PRETRAINED_NAME
+from .pretrained import PretrainedFeatures, PretrainedWeightsError, load_efficientnet_lite0
 
 __all__ = [
     "ATTENTION",
@@ -13,6 +15,10 @@ __all__ = [
     "DECODERS",
     "CamFuse",
     "CamFuseOutput",
+    "PRETRAINED_NAME",
     "PaintingFeatures",
+    "PretrainedFeatures",
+    "PretrainedWeightsError",
     "create_attn",
+    "load_efficientnet_lite0",
 ]

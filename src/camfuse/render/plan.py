@@ -67,6 +67,7 @@ class RenderPlan:
     compile: bool  # torch.compile the model's forward
     runtime: str  # "torch" | "onnx" (onnxruntime export, camfuse.onnx.cache)
     flow: str  # DIS preset of the keyframe track (camfuse.guide.flow.PRESETS)
+    adapt: int  # steps of per-shot adaptation (camfuse.render.adapt); 0 = off
 
 
 def prepare(
@@ -90,6 +91,7 @@ def prepare(
     flow: str = RENDER_FLOW,
     overwrite: bool = False,
     max_frames: int | None = None,
+    adapt: str | int = "off",
 ) -> RenderPlan:
     """Validate everything possible before the model is loaded; raises ValueError/MediaError."""
     _check_options(
@@ -111,7 +113,8 @@ def prepare(
     out = Path(out)
     check_output(out, [painting, footage, *([Path(checkpoint)] if checkpoint else [])], overwrite)
     image = _read_painting(painting)
-    info = probe_footage(footage, max_frames)
+    info = probe_footage(footage, max_frames, shots=True)
+    steps = adapt_steps(adapt)
     if keyframe is not None and not 0 <= keyframe < info.frames:
         raise ValueError(
             f"--keyframe {keyframe} is out of range: the footage has {info.frames} frames (0..{info.frames - 1})"
@@ -139,7 +142,22 @@ def prepare(
         compile=compile,
         runtime=runtime,
         flow=flow,
+        adapt=steps if keyframe is not None else 0,
     )
+
+
+def adapt_steps(adapt: str | int) -> int:
+    """``--adapt``: auto (a budget of about 90 s at 256 px on 2 CPU cores) | off | STEPS."""
+    from .adapt import AUTO_STEPS
+
+    text = str(adapt).strip().lower()
+    if text == "auto":
+        return AUTO_STEPS
+    if text == "off":
+        return 0
+    if text.isdigit() and 0 <= int(text) <= 100_000:
+        return int(text)
+    raise ValueError(f"--adapt must be auto, off or a number of steps (0..100000), got {adapt!r}")
 
 
 def _resolve_runtime(

@@ -14,11 +14,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 import torch
 
 from ..media import FrameFolderWriter, VideoWriter, iter_frames, staged_output
+from ..models.inputs import fit_image
+from .adapt import AdaptedFill, AdaptSettings, adapt
 from .pipeline import BackgroundWriter, prefetch
 from .plan import RenderPlan, prepare
 from .runtime import prepare_for_inference
@@ -47,6 +50,7 @@ def render(
     *,
     model: torch.nn.Module | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    on_adapt: Callable[[int, int, float], None] | None = None,
     **options,
 ) -> RenderSummary:
     """Render ``footage`` in the manner of ``painting`` to ``out`` (a video file or a PNG folder).
@@ -69,6 +73,8 @@ def render(
         prepare_for_inference(model, channels_last=True, compile=plan.compile)
     start = time.perf_counter()
     n = plan.footage.frames
+    fill = _adapted_fill(plan, model, on_adapt) if plan.adapt else None
+    _report_shots(plan)
     log.info(
         "footage %s: %d frames %s; model at %dx%d, windows of %d (overlap %d)",
         plan.footage.path,
@@ -96,6 +102,8 @@ def render(
             palette=plan.palette,
             precision=plan.precision,
             flow=plan.flow,
+            fill=fill,
+            shots=plan.footage.shots,
         )
         try:
             for i, frame in enumerate(frames, 1):
@@ -113,6 +121,50 @@ def render(
             decoded.close()
     return RenderSummary(
         n, plan.footage.width, plan.footage.height, time.perf_counter() - start, plan.out
+    )
+
+
+def _adapted_fill(plan: RenderPlan, model, on_adapt) -> AdaptedFill | None:
+    """Train (or load from the cache) the shot painter on the keyframe pair at model size."""
+    if not getattr(getattr(model, "cfg", None), "sampling", False):
+        log.info("--adapt: this model has no painting-sampling path to adapt; rendering without")
+        return None
+    from ..onnx.cache import cache_root
+
+    key = next(islice(iter_frames(plan.footage.path, plan.keyframe + 1), plan.keyframe, None))
+    w, h = plan.size
+    to_model = lambda im: fit_image(  # noqa: E731
+        torch.from_numpy(im).permute(2, 0, 1).float() / 255, (w, h)
+    )
+    return adapt(
+        to_model(key),
+        to_model(plan.painting),
+        AdaptSettings(steps=plan.adapt),
+        cache=cache_root() / "adapt",
+        on_progress=on_adapt,
+    )
+
+
+def _report_shots(plan: RenderPlan) -> None:
+    shots = plan.footage.shots or ()
+    if len(shots) < 2:
+        return
+    cuts = ", ".join(str(r.start) for r in shots[1:])
+    if plan.keyframe is None:
+        log.warning(
+            "%d shots (cuts at frames %s): the palette is fitted per shot", len(shots), cuts
+        )
+        return
+    bare = [r for r in shots if plan.keyframe not in r]
+    log.warning(
+        "%d shots (cuts at frames %s); the keyframe %d paints shot %d-%d. Shots without a "
+        "keyframe (%s) are not tracked: the keyframe's %s paints them from their footage",
+        len(shots),
+        cuts,
+        plan.keyframe,
+        *next((r.start, r.stop - 1) for r in shots if plan.keyframe in r),
+        ", ".join(f"{r.start}-{r.stop - 1}" for r in bare),
+        "adapted shot painter" if plan.adapt else "colour map",
     )
 
 

@@ -14,7 +14,8 @@ one painted over. When K lies in two overlapping windows, both see it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -46,8 +47,16 @@ def stylise(
     palette: bool = True,
     precision: str = "fp32",
     flow: str = RENDER_FLOW,
+    fill: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    shots: Sequence[range] | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield painterly uint8 frames at ``out_size`` (w, h), pulling ``frames`` lazily.
+
+    ``strength`` mixes the result with the footage, pixel by pixel (0: the footage, 1: the paint).
+    ``fill`` (keyframe role): what paints the pixels the track cannot carry (the adapted shot
+    painter, :mod:`camfuse.render.adapt`; default the keyframe's colour map). ``shots``: the
+    footage's shots (:func:`camfuse.media.detect_shots`); the paint-over is not carried across a
+    cut, and the style role fits its palette again at each cut.
 
     ``palette`` (style role only): move the finished frames' colours onto the reference's with one
     map fitted on the first frame (:mod:`camfuse.guide.palette`). ``precision``: "fp32" or "bf16"
@@ -69,7 +78,9 @@ def stylise(
     pe = p if max_tokens is None else fit_image(p[0], painting_size(size, max_tokens))[None]
     with autocast(device, precision):
         features = model.encode_painting(pe)  # once per clip
-    s = torch.tensor([strength], device=device)
+    # the network always paints fully; --strength mixes its result with the footage in pixels
+    # (scaling the modality weight inside the network changed the output by under 2/255)
+    s = torch.tensor([1.0], device=device)
 
     # the painting-sampling path needs per-frame guide images (absent from older model configs)
     sampling = bool(getattr(cfg, "sampling", False))
@@ -89,21 +100,48 @@ def stylise(
             )
         return list(out.frames[0].float().clamp(0, 1))  # T x (3, h, w)
 
-    inputs = (_to_model(f, size, device) for f in frames)
+    originals: deque[np.ndarray] = deque()  # footage frames awaiting their output (strength < 1)
+    inputs = (_to_model(f, size, device) for f in _tap(frames, originals, strength < 1))
+    shot = _shot_of(shots, keyframe)
     if sampling:  # (frame, guide) pairs, tracked along the whole shot, not per window;
         # the flow runs on a background thread, a window ahead of the model
-        inputs = prefetch(stream_guides(p[0], inputs, keyframe, preset=flow), depth=window)
+        guides = stream_guides(p[0], inputs, keyframe, preset=flow, fill=fill, shot=shot)
+        inputs = prefetch(guides, depth=window)
+    starts = {r.start for r in shots or ()} | {0}
     colours = None
     try:
-        for y in blend_windows(inputs, plan_windows(total, window, overlap), run):
+        outputs = blend_windows(inputs, plan_windows(total, window, overlap), run)
+        for i, y in enumerate(outputs):
             if palette and keyframe is None:
-                colours = colours or fit_palette(y, p[0])
+                colours = fit_palette(y, p[0]) if i in starts or colours is None else colours
                 y = colours(y)
-            yield _to_image(y, out_size)
+            image = _to_image(y, out_size)
+            if strength < 1:
+                image = _mix(originals.popleft(), image, strength)
+            yield image
     finally:  # on any error or early close: stop and join the guide's thread now, not at exit
         close = getattr(inputs, "close", None)
         if close is not None:
             close()
+
+
+def _tap(frames: Iterable[np.ndarray], into: deque, active: bool) -> Iterator[np.ndarray]:
+    for f in frames:
+        if active:
+            into.append(f)
+        yield f
+
+
+def _mix(footage: np.ndarray, paint: np.ndarray, strength: float) -> np.ndarray:
+    """footage + strength * (paint - footage), both uint8 (H, W, 3) at the output size."""
+    f = footage.astype(np.float32)
+    return np.clip(f + strength * (paint.astype(np.float32) - f) + 0.5, 0, 255).astype(np.uint8)
+
+
+def _shot_of(shots: Sequence[range] | None, keyframe: int | None) -> range | None:
+    if not shots or keyframe is None:
+        return None
+    return next((r for r in shots if keyframe in r), None)
 
 
 def model_device(model) -> torch.device:
