@@ -130,3 +130,10 @@ def test_strength_mixes_monotonically_from_the_footage(tmp_path):
         if s == 0:
             assert all(np.array_equal(o, f) for o, f in zip(out, frames, strict=True))
     assert all(a < b for a, b in zip(diffs, diffs[1:], strict=False)), diffs
+
+
+def test_adaptation_runs_inside_inference_mode(pair):
+    key, paint = pair
+    with torch.inference_mode():
+        fill = adapt(key, paint, AdaptSettings(steps=3, patch=16, batch=2, perceptual=0.0))
+        assert fill(key).shape == key.shape

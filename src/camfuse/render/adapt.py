@@ -72,8 +72,14 @@ def adapt(
     on_progress: Callable[[int, int, float], None] | None = None,
 ) -> AdaptedFill:
     """Train (or load from ``cache``) the shot painter for keyframe footage ``key`` and its
-    paint-over ``painting``, both (3, H, W) in [0, 1] at model size."""
-    key, painting = key.float().cpu(), painting.float().cpu()
+    paint-over ``painting``, both (3, H, W) in [0, 1] at model size. Callable from inside
+    ``torch.inference_mode`` (the evaluation runs methods so): training leaves it."""
+    with torch.inference_mode(False):
+        return _adapt(key.float().cpu().clone(), painting.float().cpu().clone(), settings, cache,
+                      on_progress)  # fmt: skip
+
+
+def _adapt(key, painting, settings, cache, on_progress) -> AdaptedFill:
     colours = fit_regression(key, painting)
     with torch.random.fork_rng():
         torch.manual_seed(settings.seed)  # the same shot and settings give the same painter
@@ -103,7 +109,15 @@ def train(
     *,
     on_progress: Callable[[int, int, float], None] | None = None,
 ) -> list[float]:
-    """Fit ``painter`` on augmented patches of (key -> painting); returns the loss per step."""
+    """Fit ``painter`` on augmented patches of (key -> painting); returns the loss per step.
+
+    Callable from inside ``torch.inference_mode`` / ``no_grad`` (the evaluation runs methods so)."""
+    with torch.inference_mode(False), torch.enable_grad():
+        key, painting = key.clone(), painting.clone()  # normal tensors, not inference ones
+        return _train(painter, colours, key, painting, settings, on_progress)
+
+
+def _train(painter, colours, key, painting, settings, on_progress) -> list[float]:
     g = torch.Generator().manual_seed(settings.seed)
     perceptual = _perceptual()
     opt = torch.optim.Adam(painter.parameters(), lr=settings.lr)
