@@ -4,9 +4,31 @@ import torch
 from camfuse.config import CamFuseConfig, load_config
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache(tmp_path_factory):
+    """ONNX exports and adapted painters go to a throw-away folder, not the user's cache."""
+    import os
+
+    before = os.environ.get("CAMFUSE_CACHE")
+    os.environ["CAMFUSE_CACHE"] = str(tmp_path_factory.mktemp("camfuse-cache"))
+    yield
+    if before is None:
+        os.environ.pop("CAMFUSE_CACHE", None)
+    else:
+        os.environ["CAMFUSE_CACHE"] = before
+
+
 @pytest.fixture(autouse=True)
 def _threads():
     torch.set_num_threads(2)  # 2-core CI machine; keeps timings stable
+
+
+@pytest.fixture
+def one_thread(_threads):
+    """For the pretrained EfficientNet: its many small ops gain nothing from a second thread, and
+    on a shared 2-core machine each op then waits on a descheduled thread (its test files took
+    100 s instead of 16 s under load)."""
+    torch.set_num_threads(1)
 
 
 @pytest.fixture

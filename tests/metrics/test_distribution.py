@@ -9,13 +9,7 @@ from camfuse.models.pretrained import NAME as PRETRAINED_NAME
 
 from .conftest import sample
 
-
-@pytest.fixture(autouse=True)
-def _one_thread(_threads):
-    """After conftest's 2 threads: this network's many small ops gain nothing from a second
-    thread, and on a shared 2-core machine each op then waits on a descheduled thread (these
-    files took 100 s instead of 16 s under load)."""
-    torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 @pytest.fixture(scope="module")

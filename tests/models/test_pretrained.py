@@ -26,12 +26,7 @@ CATS = range(281, 286)  # tabby, tiger cat, Persian, Siamese, Egyptian cat
 ESPRESSO = 967
 
 
-@pytest.fixture(autouse=True)
-def _one_thread(_threads):
-    """After conftest's 2 threads: this network's many small ops gain nothing from a second
-    thread, and on a shared 2-core machine each op then waits on a descheduled thread (these
-    files took 100 s instead of 16 s under load)."""
-    torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 @pytest.fixture(scope="session")

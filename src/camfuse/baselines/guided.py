@@ -14,7 +14,7 @@ from torch import Tensor
 
 from ..guide.flow import DisSettings
 from ..guide.track import RENDER_FLOW, clip_guide
-from ..render.adapt import AdaptSettings, adapt
+from ..render.adapt import AdaptSettings, adapt, adapt_cache
 from .base import check_inputs, fit_painting
 
 
@@ -38,7 +38,7 @@ class FlowWarpFill:
         p = fit_painting(painting.to(frames.device), (w, h), crop=False)
         fill = None
         if self.adapt:
-            fill = adapt(frames[keyframe], p, AdaptSettings(steps=self.adapt))
+            fill = adapt(frames[keyframe], p, AdaptSettings(steps=self.adapt), cache=adapt_cache())
         g = clip_guide(p, frames, keyframe, preset=self.preset, fill=fill)
         trusted = g[:, 3:4]
         return (trusted * g[:, :3] + (1 - trusted) * g[:, 4:]).clamp(0, 1)

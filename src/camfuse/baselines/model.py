@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from ..models.inputs import fit_image, model_size
 from ..render import stylise
-from ..render.adapt import AdaptSettings, adapt
+from ..render.adapt import AdaptSettings, adapt, adapt_cache
 from ..render.windows import default_overlap
 from .base import check_inputs, from_uint8, to_uint8
 
@@ -59,7 +59,7 @@ class ModelMethod:
         if self.adapt and keyframe is not None and getattr(self.model.cfg, "sampling", False):
             key = fit_image(footage[keyframe].float().cpu(), size)
             paint = fit_image(painting.float().cpu(), size)
-            fill = adapt(key, paint, AdaptSettings(steps=self.adapt))
+            fill = adapt(key, paint, AdaptSettings(steps=self.adapt), cache=adapt_cache())
         frames = stylise(
             self.model,
             to_uint8(painting),

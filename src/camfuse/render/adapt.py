@@ -186,6 +186,13 @@ def augment(
     return frames, target
 
 
+def adapt_cache() -> Path:
+    """Where adapted painters are kept: ``$CAMFUSE_CACHE/adapt`` (default ~/.cache/camfuse/adapt)."""
+    from ..onnx.cache import cache_root
+
+    return cache_root() / "adapt"
+
+
 def shot_hash(key: torch.Tensor, painting: torch.Tensor, settings: AdaptSettings) -> str:
     h = hashlib.sha256()
     for t in (key, painting):
@@ -208,4 +215,13 @@ def _perceptual() -> torch.nn.Module | None:
         return None
 
 
-__all__ = ["AUTO_STEPS", "AdaptSettings", "AdaptedFill", "adapt", "augment", "shot_hash", "train"]
+__all__ = [
+    "AUTO_STEPS",
+    "AdaptSettings",
+    "AdaptedFill",
+    "adapt",
+    "adapt_cache",
+    "augment",
+    "shot_hash",
+    "train",
+]

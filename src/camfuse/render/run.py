@@ -21,7 +21,7 @@ import torch
 
 from ..media import FrameFolderWriter, VideoWriter, iter_frames, staged_output
 from ..models.inputs import fit_image
-from .adapt import AdaptedFill, AdaptSettings, adapt
+from .adapt import AdaptedFill, AdaptSettings, adapt, adapt_cache
 from .pipeline import BackgroundWriter, prefetch
 from .plan import RenderPlan, prepare
 from .runtime import prepare_for_inference
@@ -129,8 +129,6 @@ def _adapted_fill(plan: RenderPlan, model, on_adapt) -> AdaptedFill | None:
     if not getattr(getattr(model, "cfg", None), "sampling", False):
         log.info("--adapt: this model has no painting-sampling path to adapt; rendering without")
         return None
-    from ..onnx.cache import cache_root
-
     key = next(islice(iter_frames(plan.footage.path, plan.keyframe + 1), plan.keyframe, None))
     w, h = plan.size
     to_model = lambda im: fit_image(  # noqa: E731
@@ -140,7 +138,7 @@ def _adapted_fill(plan: RenderPlan, model, on_adapt) -> AdaptedFill | None:
         to_model(key),
         to_model(plan.painting),
         AdaptSettings(steps=plan.adapt),
-        cache=cache_root() / "adapt",
+        cache=adapt_cache(),
         on_progress=on_adapt,
     )
 
