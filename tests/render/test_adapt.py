@@ -137,3 +137,21 @@ def test_adaptation_runs_inside_inference_mode(pair):
     with torch.inference_mode():
         fill = adapt(key, paint, AdaptSettings(steps=3, patch=16, batch=2, perceptual=0.0))
         assert fill(key).shape == key.shape
+
+
+def test_the_style_palette_is_fitted_per_shot_on_several_frames():
+    from camfuse.render.stream import _per_shot_palette
+
+    g = torch.Generator().manual_seed(2)
+    dark, bright = (
+        0.3 * torch.rand(3, 16, 16, generator=g),
+        0.7 + 0.3 * torch.rand(3, 16, 16, generator=g),
+    )
+    probe = torch.rand(3, 16, 16, generator=g)
+    reference = torch.rand(3, 24, 24, generator=g) ** 2
+    clip = [dark, dark, probe, bright, bright, bright, probe]
+    cut = list(_per_shot_palette(iter(clip), reference, [range(0, 3), range(3, 7)]))
+    assert len(cut) == 7
+    assert not torch.allclose(cut[2], cut[6], atol=1e-3)  # the probe, mapped by each shot's map
+    whole = list(_per_shot_palette(iter(clip), reference, None))
+    assert len(whole) == 7 and torch.allclose(whole[2], whole[6])  # one map for one shot

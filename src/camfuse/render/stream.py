@@ -107,14 +107,11 @@ def stylise(
         # the flow runs on a background thread, a window ahead of the model
         guides = stream_guides(p[0], inputs, keyframe, preset=flow, fill=fill, shot=shot)
         inputs = prefetch(guides, depth=window)
-    starts = {r.start for r in shots or ()} | {0}
-    colours = None
     try:
         outputs = blend_windows(inputs, plan_windows(total, window, overlap), run)
-        for i, y in enumerate(outputs):
-            if palette and keyframe is None:
-                colours = fit_palette(y, p[0]) if i in starts or colours is None else colours
-                y = colours(y)
+        if palette and keyframe is None:
+            outputs = _per_shot_palette(outputs, p[0], shots)
+        for y in outputs:
             image = _to_image(y, out_size)
             if strength < 1:
                 image = _mix(originals.popleft(), image, strength)
@@ -123,6 +120,40 @@ def stylise(
         close = getattr(inputs, "close", None)
         if close is not None:
             close()
+
+
+PALETTE_FRAMES = 4  # frames of a shot its palette is fitted on: one frame's colours flicker
+
+
+def _per_shot_palette(
+    frames: Iterator[torch.Tensor], painting: torch.Tensor, shots: Sequence[range] | None
+) -> Iterator[torch.Tensor]:
+    """Move each shot's colours onto the reference's palette with one map per shot, fitted on the
+    shot's first PALETTE_FRAMES frames side by side (held meanwhile), applied to all of them."""
+    starts = {r.start for r in shots or ()}
+    held: list[torch.Tensor] = []
+    colours = None
+    for i, y in enumerate(frames):
+        if i in starts:  # a cut: the next shot gets its own map
+            if held:
+                yield from _fit_and_apply(held, painting)[1]
+                held = []
+            colours = None
+        if colours is None:
+            held.append(y)
+            if len(held) == PALETTE_FRAMES:
+                colours, fitted = _fit_and_apply(held, painting)
+                yield from fitted
+                held = []
+            continue
+        yield colours(y)
+    if held:
+        yield from _fit_and_apply(held, painting)[1]
+
+
+def _fit_and_apply(held: list[torch.Tensor], painting: torch.Tensor):
+    colours = fit_palette(torch.cat(held, dim=-1), painting)
+    return colours, [colours(x) for x in held]
 
 
 def _tap(frames: Iterable[np.ndarray], into: deque, active: bool) -> Iterator[np.ndarray]:
