@@ -90,9 +90,8 @@ def build_methods(
         elif name == "baseline-model":
             out.append(_model_method(baseline_model, name, window, overlap, device, palette))
         else:
-            method = _model_method(model, name, window, overlap, device, palette)
-            method.adapt = adapt_steps if name == "camfuse-adapted" else 0
-            out.append(method)
+            adapt = adapt_steps if name == "camfuse-adapted" else 0
+            out.append(_model_method(model, name, window, overlap, device, palette, adapt))
     return out
 
 
@@ -123,6 +122,7 @@ def _model_method(
     overlap: int | None,
     device: torch.device,
     palette: bool,
+    adapt: int = 0,
 ) -> ModelMethod:
     if arg is None:
         which = "baseline_model" if name == "baseline-model" else "model"
@@ -143,4 +143,5 @@ def _model_method(
         name=name,
         label=_LABELS[name],
         palette=palette and name != "camfuse-no-palette",
+        adapt=adapt,
     )

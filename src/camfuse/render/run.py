@@ -20,12 +20,11 @@ from pathlib import Path
 import torch
 
 from ..media import FrameFolderWriter, VideoWriter, iter_frames, staged_output
-from ..models.inputs import fit_image
 from .adapt import AdaptedFill, AdaptSettings, adapt, adapt_cache
 from .pipeline import BackgroundWriter, prefetch
 from .plan import RenderPlan, prepare
 from .runtime import prepare_for_inference
-from .stream import stylise
+from .stream import stylise, to_model
 
 log = logging.getLogger(__name__)
 
@@ -130,13 +129,10 @@ def _adapted_fill(plan: RenderPlan, model, on_adapt) -> AdaptedFill | None:
         log.info("--adapt: this model has no painting-sampling path to adapt; rendering without")
         return None
     key = next(islice(iter_frames(plan.footage.path, plan.keyframe + 1), plan.keyframe, None))
-    w, h = plan.size
-    to_model = lambda im: fit_image(  # noqa: E731
-        torch.from_numpy(im).permute(2, 0, 1).float() / 255, (w, h)
-    )
+    cpu = torch.device("cpu")
     return adapt(
-        to_model(key),
-        to_model(plan.painting),
+        to_model(key, plan.size, cpu),
+        to_model(plan.painting, plan.size, cpu),
         AdaptSettings(steps=plan.adapt),
         cache=adapt_cache(),
         on_progress=on_adapt,

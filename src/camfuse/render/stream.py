@@ -64,7 +64,7 @@ def stylise(
     (:data:`camfuse.guide.flow.PRESETS`). ``model`` is a :class:`~camfuse.models.CamFuse` or
     anything with its inference interface (:class:`camfuse.onnx.runner.OnnxModel`)."""
     device = model_device(model)
-    p = _to_model(painting, size, device, crop=keyframe is None)[None]  # (1, 3, h, w)
+    p = to_model(painting, size, device, crop=keyframe is None)[None]  # (1, 3, h, w)
     if (
         keyframe is not None
         and abs(np.log(painting.shape[1] / painting.shape[0] * out_size[1] / out_size[0])) > 0.02
@@ -101,7 +101,7 @@ def stylise(
         return list(out.frames[0].float().clamp(0, 1))  # T x (3, h, w)
 
     originals: deque[np.ndarray] = deque()  # footage frames awaiting their output (strength < 1)
-    inputs = (_to_model(f, size, device) for f in _tap(frames, originals, strength < 1))
+    inputs = (to_model(f, size, device) for f in _tap(frames, originals, strength < 1))
     shot = _shot_of(shots, keyframe)
     if sampling:  # (frame, guide) pairs, tracked along the whole shot, not per window;
         # the flow runs on a background thread, a window ahead of the model
@@ -188,7 +188,7 @@ def window_conditioning(keyframe: int | None, win: Window) -> tuple[int, int]:
     return 0, keyframe - win.start if win.start <= keyframe < win.stop else -1
 
 
-def _to_model(
+def to_model(
     image: np.ndarray, size: tuple[int, int], device: torch.device, *, crop: bool = False
 ) -> torch.Tensor:
     """uint8 (H, W, 3) -> float (3, h, w) in [0, 1]; ``crop`` centre-crops to the target aspect first."""
@@ -208,4 +208,4 @@ def _to_image(x: torch.Tensor, size: tuple[int, int]) -> np.ndarray:
     return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
 
 
-__all__ = ["model_device", "stylise", "window_conditioning"]
+__all__ = ["model_device", "stylise", "to_model", "window_conditioning"]
