@@ -8,7 +8,15 @@ import torch
 
 from camfuse.guide.track import clip_guide, fit_regression
 from camfuse.models.shot_painter import ShotPainter
-from camfuse.render.adapt import AdaptedFill, AdaptSettings, adapt, augment, shot_hash, train
+from camfuse.render.adapt import (
+    AdaptedFill,
+    AdaptSettings,
+    adapt,
+    augment,
+    fit_features,
+    shot_hash,
+    train,
+)
 from camfuse.render.plan import adapt_steps
 
 FAST = AdaptSettings(steps=40, patch=32, batch=4, perceptual=0.0)
@@ -26,11 +34,39 @@ def pair():
     return key, (key * (1 - 0.9 * edges)).clamp(0, 1)
 
 
-def test_an_untrained_painter_is_the_colour_map(pair):
+def test_an_untrained_painter_is_its_base_map(pair):
     key, paint = pair
     colours = fit_regression(key, paint)
     fill = AdaptedFill(ShotPainter(), colours)
     assert torch.allclose(fill(key), colours(key[None])[0], atol=1e-6)
+
+
+def _surfaces(textured: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Footage: grey, with a fine checker where ``textured`` (H, W) is true; the 'paint' colours
+    the textured surface orange and the smooth one blue: the same colours in, different out."""
+    h, w = textured.shape
+    yy, xx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+    checker = ((yy // 2 + xx // 2) % 2).float() - 0.5
+    footage = (0.5 + 0.3 * checker * textured).expand(3, h, w)
+    orange, blue = torch.tensor([0.9, 0.5, 0.1]), torch.tensor([0.1, 0.3, 0.8])
+    paint = torch.where(textured, orange[:, None, None], blue[:, None, None])
+    return footage.clone(), paint
+
+
+def test_the_feature_map_tells_surfaces_apart_where_colours_cannot(one_thread):
+    xx = torch.arange(96)[None].expand(96, 96)
+    key, paint = _surfaces(xx >= 48)  # textured on the right
+    features, colours = fit_features(key, paint), fit_regression(key, paint)
+    other, truth = _surfaces(xx.T < 40)  # unseen layout: textured at the top
+    err = lambda f: (f(other[None])[0] - truth).abs().mean()  # noqa: E731
+    assert err(features) < 0.5 * err(colours), (err(features), err(colours))
+
+
+def test_adapt_with_no_steps_is_the_feature_map_alone_and_caches_nothing(pair, tmp_path):
+    key, paint = pair
+    fill = adapt(key, paint, AdaptSettings(steps=0), cache=tmp_path)
+    assert fill.painter is None and list(tmp_path.iterdir()) == []
+    assert torch.allclose(fill(key), fit_features(key, paint)(key[None])[0], atol=1e-6)
 
 
 def test_adaptation_lowers_the_loss_and_beats_the_colour_map(pair):
@@ -81,11 +117,11 @@ def test_a_damaged_cache_entry_is_trained_again(pair, tmp_path):
     assert len(calls) == FAST.steps
 
 
-@pytest.mark.parametrize(("text", "steps"), [("auto", None), ("off", 0), ("0", 0), ("25", 25)])
+@pytest.mark.parametrize(("text", "steps"), [("auto", "auto"), ("off", None), ("0", 0), ("25", 25)])
 def test_adapt_option(text, steps):
     from camfuse.render.adapt import AUTO_STEPS
 
-    assert adapt_steps(text) == (AUTO_STEPS if steps is None else steps)
+    assert adapt_steps(text) == (AUTO_STEPS if steps == "auto" else steps)
 
 
 @pytest.mark.parametrize("text", ["-1", "many", "1e3", "200000"])

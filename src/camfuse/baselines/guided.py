@@ -6,6 +6,10 @@ the footage through the per-shot colour map fitted on the keyframe everywhere el
 up to its soft blend (its head starts at zero and its blend weight at sigmoid(±4) = 0.982 / 0.018
 from the confidence), so the gap between this row and ``camfuse`` is what training added. Style role: the footage itself (the guide has no paint
 without a paint-over).
+
+``flow-warp-fill-adapted``: the fill is the adapted one (:mod:`camfuse.render.adapt`); in the style
+role the clip's middle frame is first painted from the reference (:mod:`camfuse.render.style_key`)
+and carried as a paint-over, as ``camfuse render --style --adapt auto`` does, without the network.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from torch import Tensor
 from ..guide.flow import DisSettings
 from ..guide.track import RENDER_FLOW, clip_guide
 from ..render.adapt import AdaptSettings, adapt, adapt_cache
+from ..render.style_key import KeySettings, key_cache, key_frame, paint_from_reference
 from .base import check_inputs, fit_painting
 
 
@@ -22,22 +27,29 @@ class FlowWarpFill:
     name = "flow-warp-fill"
     label = "flow-warp where tracked, keyframe colour map elsewhere (no network)"
 
-    def __init__(self, *, preset: str | DisSettings = RENDER_FLOW, adapt: int = 0):
+    def __init__(self, *, preset: str | DisSettings = RENDER_FLOW, adapt: int | None = None):
         self.preset = preset  # the guide's DIS flow (benchmarks/bench_guide.py compares them)
-        self.adapt = adapt  # steps of per-shot adaptation for the fill (0: the colour map)
-        if adapt:
+        self.adapt = adapt  # the shot painter's steps (0: the feature map alone; None: colour map)
+        if adapt is not None:
             self.name = "flow-warp-fill-adapted"
-            self.label = "flow-warp where tracked, the adapted shot painter elsewhere (no network)"
+            self.label = "flow-warp where tracked, the adapted fill elsewhere; style role: from a painted frame (no network)"
 
     def __call__(self, painting: Tensor, footage: Tensor, *, keyframe: int | None) -> Tensor:
         check_inputs(painting, footage, keyframe)
         frames = footage.float()
-        if keyframe is None:
-            return frames.clone()
         h, w = frames.shape[-2:]
-        p = fit_painting(painting.to(frames.device), (w, h), crop=False)
+        if keyframe is None and self.adapt is None:
+            return frames.clone()
+        if keyframe is None:  # paint the middle frame from the reference, then carry it
+            keyframe = key_frame(range(frames.shape[0]))
+            reference = fit_painting(painting.cpu(), (w, h), crop=True)
+            key = frames[keyframe].cpu()
+            p = paint_from_reference(key, reference, KeySettings(), cache=key_cache())
+            p = p.to(frames.device)
+        else:
+            p = fit_painting(painting.to(frames.device), (w, h), crop=False)
         fill = None
-        if self.adapt:
+        if self.adapt is not None:
             fill = adapt(frames[keyframe], p, AdaptSettings(steps=self.adapt), cache=adapt_cache())
         g = clip_guide(p, frames, keyframe, preset=self.preset, fill=fill)
         trusted = g[:, 3:4]

@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from ..models.inputs import fit_image, model_size
 from ..render import stylise
 from ..render.adapt import AdaptSettings, adapt, adapt_cache
+from ..render.style_key import KeySettings, key_cache, key_frame, paint_from_reference
 from ..render.windows import default_overlap
 from .base import check_inputs, from_uint8, to_uint8
 
@@ -37,7 +38,7 @@ class ModelMethod:
         strength: float = 1.0,
         palette: bool = True,
         precision: str = "fp32",
-        adapt: int = 0,
+        adapt: int | None = None,
     ):
         overlap = default_overlap(window) if overlap is None else overlap
         max_frames = model.cfg.max_frames
@@ -55,10 +56,17 @@ class ModelMethod:
         check_inputs(painting, footage, keyframe)
         t, _, h, w = footage.shape
         size = model_size(w, h, self.size or max(w, h))
-        fill = None
-        if self.adapt and keyframe is not None and getattr(self.model.cfg, "sampling", False):
-            key = fit_image(footage[keyframe].float().cpu(), size)
-            paint = fit_image(painting.float().cpu(), size)
+        fill, palette = None, self.palette
+        if self.adapt is not None and getattr(self.model.cfg, "sampling", False):
+            if keyframe is None:  # as render --style --adapt: paint the middle frame, carry it
+                keyframe, palette = key_frame(range(t)), False
+                key = fit_image(footage[keyframe].float().cpu(), size)
+                reference = fit_image(painting.float().cpu(), size, crop=True)
+                paint = paint_from_reference(key, reference, KeySettings(), cache=key_cache())
+                painting = paint
+            else:
+                key = fit_image(footage[keyframe].float().cpu(), size)
+                paint = fit_image(painting.float().cpu(), size)
             fill = adapt(key, paint, AdaptSettings(steps=self.adapt), cache=adapt_cache())
         frames = stylise(
             self.model,
@@ -71,7 +79,7 @@ class ModelMethod:
             strength=self.strength,
             window=self.window,
             overlap=self.overlap,
-            palette=self.palette,
+            palette=palette,
             precision=self.precision,
             fill=fill,
         )

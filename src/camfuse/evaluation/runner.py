@@ -30,6 +30,7 @@ from ..metrics import (
     long_term_warp_error,
     psnr,
     ssim,
+    style_distance,
     warp_error,
 )
 from ..metrics.fidelity import MAX_PSNR
@@ -46,6 +47,7 @@ PER_CLIP = (
     "mfd",
     "content",
     "style",
+    "style_dist",
     "cfdci",
     "warp",
     "warp_long",
@@ -170,6 +172,8 @@ def _clip_scores(
         "cfdci": coupling_index(out, clip.footage, flows=flows),
         "warp": warp_error(out, clip.footage, flows=flows),
     }
+    if clip.keyframe is None:  # the style role: how close the look is to the reference's
+        s["style_dist"] = style_distance(out, clip.painting)
     if out.shape[0] > long_term:
         s["warp_long"] = long_term_warp_error(out, clip.footage, k=long_term, flows=long_flows)
     if clip.target is not None and truth:

@@ -61,11 +61,12 @@ class ColourMap:
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """(..., 3, H, W) in [0, 1] -> same shape, clamped to [0, 1]."""
         rgb = x.movedim(-3, -1)
-        y = _features(rgb, self.quadratic) @ self.matrix.to(x.dtype)
+        y = colour_terms(rgb, self.quadratic) @ self.matrix.to(x.dtype)
         return y.clamp(0, 1).movedim(-1, -3)
 
 
-def _features(rgb: torch.Tensor, quadratic: bool) -> torch.Tensor:
+def colour_terms(rgb: torch.Tensor, quadratic: bool) -> torch.Tensor:
+    """(..., 3) RGB -> (..., 10) [r, g, b, 1, rg, rb, gb, r², g², b²] (quadratic) or (..., 4)."""
     r, g, b = rgb.unbind(-1)
     one = torch.ones_like(r)
     terms = [r, g, b, one] + ([r * g, r * b, g * b, r * r, g * g, b * b] if quadratic else [])
@@ -74,7 +75,7 @@ def _features(rgb: torch.Tensor, quadratic: bool) -> torch.Tensor:
 
 def fit_regression(source: torch.Tensor, target: torch.Tensor) -> ColourMap:
     """Aligned (3, H, W) images -> quadratic map with map(source) ≈ target (ridge least squares)."""
-    x = _features(source.reshape(3, -1).T.double(), quadratic=True)  # (N, 10)
+    x = colour_terms(source.reshape(3, -1).T.double(), quadratic=True)  # (N, 10)
     y = target.reshape(3, -1).T.double()
     gram = x.T @ x + RIDGE * x.shape[0] * torch.eye(x.shape[1], dtype=x.dtype, device=x.device)
     return ColourMap(torch.linalg.solve(gram, x.T @ y).float(), quadratic=True)

@@ -8,6 +8,7 @@ from .coupling import coupling_index
 from .distribution import DistributionMetrics, FeatureExtractor, load_extractor
 from .fidelity import psnr, ssim
 from .fusion import content_fidelity, fusion_degree, style_fidelity
+from .style import style_distance
 from .temporal import long_term_flows, long_term_warp_error, warp_error
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "long_term_warp_error",
     "psnr",
     "ssim",
+    "style_distance",
     "style_fidelity",
     "warp_error",
 ]

@@ -67,7 +67,9 @@ class RenderPlan:
     compile: bool  # torch.compile the model's forward
     runtime: str  # "torch" | "onnx" (onnxruntime export, camfuse.onnx.cache)
     flow: str  # DIS preset of the keyframe track (camfuse.guide.flow.PRESETS)
-    adapt: int  # steps of per-shot adaptation (camfuse.render.adapt); 0 = off
+    adapt: int | None  # per-shot adaptation (camfuse.render.adapt): the shot painter's steps
+    # (0: the feature map alone); None = off. Style role: also paints a frame of each shot from
+    # the reference first (camfuse.render.style_key)
 
 
 def prepare(
@@ -142,19 +144,20 @@ def prepare(
         compile=compile,
         runtime=runtime,
         flow=flow,
-        adapt=steps if keyframe is not None else 0,
+        adapt=steps,
     )
 
 
-def adapt_steps(adapt: str | int) -> int:
-    """``--adapt``: auto (a budget of about 90 s at 256 px on 2 CPU cores) | off | STEPS."""
+def adapt_steps(adapt: str | int) -> int | None:
+    """``--adapt``: auto (a budget of about 90 s at 256 px on 2 CPU cores) | off (None) | STEPS
+    (the shot painter's training steps; 0: the feature map alone)."""
     from .adapt import AUTO_STEPS
 
     text = str(adapt).strip().lower()
     if text == "auto":
         return AUTO_STEPS
     if text == "off":
-        return 0
+        return None
     if text.isdigit() and 0 <= int(text) <= 100_000:
         return int(text)
     raise ValueError(f"--adapt must be auto, off or a number of steps (0..100000), got {adapt!r}")

@@ -24,7 +24,8 @@ from .adapt import AdaptedFill, AdaptSettings, adapt, adapt_cache
 from .pipeline import BackgroundWriter, prefetch
 from .plan import RenderPlan, prepare
 from .runtime import prepare_for_inference
-from .stream import stylise, to_model
+from .stream import ShotKey, stylise, stylise_shots, to_model
+from .style_key import KeySettings, key_cache, key_frame, paint_from_reference
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ def render(
         prepare_for_inference(model, channels_last=True, compile=plan.compile)
     start = time.perf_counter()
     n = plan.footage.frames
-    fill = _adapted_fill(plan, model, on_adapt) if plan.adapt else None
+    adapting = plan.adapt is not None
+    keys = _style_keys(plan, model, on_adapt) if adapting and plan.keyframe is None else None
+    fill = _adapted_fill(plan, model, on_adapt) if adapting and plan.keyframe is not None else None
     _report_shots(plan)
     log.info(
         "footage %s: %d frames %s; model at %dx%d, windows of %d (overlap %d)",
@@ -87,23 +90,29 @@ def render(
         writer = _open_writer(tmp, plan)
         background = BackgroundWriter(writer.write, depth=2 * plan.window)
         decoded = prefetch(iter_frames(plan.footage.path, n), depth=2 * plan.window)
-        frames = stylise(
-            model,
-            plan.painting,
-            decoded,
-            total=n,
+        common = dict(
             out_size=(plan.footage.width, plan.footage.height),
             size=plan.size,
-            keyframe=plan.keyframe,
             strength=plan.strength,
             window=plan.window,
             overlap=plan.overlap,
-            palette=plan.palette,
             precision=plan.precision,
             flow=plan.flow,
-            fill=fill,
-            shots=plan.footage.shots,
         )
+        if keys:
+            frames = stylise_shots(model, keys, decoded, **common)
+        else:
+            frames = stylise(
+                model,
+                plan.painting,
+                decoded,
+                total=n,
+                keyframe=plan.keyframe,
+                palette=plan.palette,
+                fill=fill,
+                shots=plan.footage.shots,
+                **common,
+            )
         try:
             for i, frame in enumerate(frames, 1):
                 background.put(frame)
@@ -139,6 +148,33 @@ def _adapted_fill(plan: RenderPlan, model, on_adapt) -> AdaptedFill | None:
     )
 
 
+def _style_keys(plan: RenderPlan, model, on_adapt) -> list[ShotKey] | None:
+    """Style role: paint the middle frame of every shot from the reference
+    (:mod:`camfuse.render.style_key`) and adapt a shot painter on it; each shot is then rendered
+    in the keyframe role from its painted frame."""
+    if not getattr(getattr(model, "cfg", None), "sampling", False):
+        log.info("--adapt: this model has no painting-sampling path; the style role renders as is")
+        return None
+    shots = plan.footage.shots or (range(plan.footage.frames),)
+    wanted = {key_frame(r): r for r in shots}
+    cpu = torch.device("cpu")
+    reference = to_model(plan.painting, plan.size, cpu, crop=True)
+    keys = []
+    for i, frame in enumerate(iter_frames(plan.footage.path, max(wanted) + 1)):
+        if i not in wanted:
+            continue
+        key = to_model(frame, plan.size, cpu)
+        log.info("style role: painting frame %d from the reference, then adapting", i)
+        painted = paint_from_reference(
+            key, reference, KeySettings(), cache=key_cache(), on_progress=on_adapt
+        )
+        fill = adapt(key, painted, AdaptSettings(steps=plan.adapt), cache=adapt_cache(),
+                     on_progress=on_adapt)  # fmt: skip
+        image = (painted * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+        keys.append(ShotKey(wanted[i], i, image, fill))
+    return keys
+
+
 def _report_shots(plan: RenderPlan) -> None:
     shots = plan.footage.shots or ()
     if len(shots) < 2:
@@ -146,7 +182,12 @@ def _report_shots(plan: RenderPlan) -> None:
     cuts = ", ".join(str(r.start) for r in shots[1:])
     if plan.keyframe is None:
         log.warning(
-            "%d shots (cuts at frames %s): the palette is fitted per shot", len(shots), cuts
+            "%d shots (cuts at frames %s): %s per shot",
+            len(shots),
+            cuts,
+            "one frame is painted from the reference and carried"
+            if plan.adapt is not None
+            else "the palette is fitted",
         )
         return
     bare = [r for r in shots if plan.keyframe not in r]
@@ -158,7 +199,7 @@ def _report_shots(plan: RenderPlan) -> None:
         plan.keyframe,
         *next((r.start, r.stop - 1) for r in shots if plan.keyframe in r),
         ", ".join(f"{r.start}-{r.stop - 1}" for r in bare),
-        "adapted shot painter" if plan.adapt else "colour map",
+        "adapted fill" if plan.adapt is not None else "colour map",
     )
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 import torch
@@ -67,6 +69,7 @@ def stylise(
     p = to_model(painting, size, device, crop=keyframe is None)[None]  # (1, 3, h, w)
     if (
         keyframe is not None
+        and painting.shape[:2] != (size[1], size[0])  # at model size: painted on this very frame
         and abs(np.log(painting.shape[1] / painting.shape[0] * out_size[1] / out_size[0])) > 0.02
     ):
         log.warning(
@@ -120,6 +123,37 @@ def stylise(
         close = getattr(inputs, "close", None)
         if close is not None:
             close()
+
+
+@dataclass(frozen=True)
+class ShotKey:
+    """One shot rendered in the keyframe role from a painted frame of its own."""
+
+    shot: range  # the shot's frames in the clip
+    keyframe: int  # the painted frame's number in the clip (inside ``shot``)
+    painting: np.ndarray  # uint8 (H, W, 3): the painted frame
+    fill: Callable[[torch.Tensor], torch.Tensor] | None  # paints what the track cannot carry
+
+
+def stylise_shots(
+    model: torch.nn.Module, keys: Sequence[ShotKey], frames: Iterable[np.ndarray], **options
+) -> Iterator[np.ndarray]:
+    """:func:`stylise` shot by shot, each shot in the keyframe role with its own painted frame
+    (:mod:`camfuse.render.style_key`); ``keys`` cover the clip in order. ``options``: stylise's
+    keywords except painting, total, keyframe, fill, shots and palette (the painted frames
+    already carry the reference's colours)."""
+    it = iter(frames)
+    for k in keys:
+        yield from stylise(
+            model,
+            k.painting,
+            islice(it, len(k.shot)),
+            total=len(k.shot),
+            keyframe=k.keyframe - k.shot.start,
+            fill=k.fill,
+            palette=False,
+            **options,
+        )
 
 
 PALETTE_FRAMES = 4  # frames of a shot its palette is fitted on: one frame's colours flicker
@@ -208,4 +242,4 @@ def _to_image(x: torch.Tensor, size: tuple[int, int]) -> np.ndarray:
     return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
 
 
-__all__ = ["model_device", "stylise", "to_model", "window_conditioning"]
+__all__ = ["ShotKey", "model_device", "stylise", "stylise_shots", "to_model", "window_conditioning"]
