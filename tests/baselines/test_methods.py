@@ -68,13 +68,14 @@ def test_bad_shapes_raise(clip):
 def test_adapted_style_role_carries_a_frame_painted_from_the_reference(clip, one_thread):
     from camfuse.baselines.base import fit_painting
     from camfuse.baselines.guided import FlowWarpFill
-    from camfuse.render.style_key import KeySettings, paint_from_reference
+    from camfuse.render.style_key import KeySettings, key_cache, paint_from_reference
 
     footage = clip["footage"]
     out = FlowWarpFill(adapt=0)(clip["reference"], footage, keyframe=None)
     mid = (footage.shape[0] - 1) // 2
     reference = fit_painting(clip["reference"], (48, 32), crop=True)
-    painted = paint_from_reference(footage[mid], reference, KeySettings())
+    # the key the method painted (and cached): optimisation is not bit-stable across thread counts
+    painted = paint_from_reference(footage[mid], reference, KeySettings(), cache=key_cache())
     assert torch.allclose(out[mid], painted, atol=1 / 255)  # the key frame is the painted one
     assert (out - footage).abs().mean() > 0.05  # not the footage, as without adaptation
     assert torch.equal(FlowWarpFill()(clip["reference"], footage, keyframe=None), footage)

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from camfuse.baselines import ModelMethod, build_methods, per_frame
-from camfuse.baselines.base import to_uint8
+from camfuse.models.inputs import to_uint8
 from camfuse.render import stylise
 
 

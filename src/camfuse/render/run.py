@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from ..media import FrameFolderWriter, VideoWriter, iter_frames, staged_output
+from ..models.inputs import to_uint8
 from .adapt import AdaptedFill, AdaptSettings, adapt, adapt_cache
 from .pipeline import BackgroundWriter, prefetch
 from .plan import RenderPlan, prepare
@@ -170,8 +171,7 @@ def _style_keys(plan: RenderPlan, model, on_adapt) -> list[ShotKey] | None:
         )
         fill = adapt(key, painted, AdaptSettings(steps=plan.adapt), cache=adapt_cache(),
                      on_progress=on_adapt)  # fmt: skip
-        image = (painted * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
-        keys.append(ShotKey(wanted[i], i, image, fill))
+        keys.append(ShotKey(wanted[i], i, to_uint8(painted), fill))
     return keys
 
 

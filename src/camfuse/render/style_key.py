@@ -37,6 +37,7 @@ import torch
 
 from ..guide.track import fit_transfer
 from ..media import MediaError, read_image, staged_output, write_image
+from ..models.inputs import to_uint8
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,8 @@ def paint_from_reference(
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with staged_output(path, "file", overwrite=True) as tmp:
-            write_image(tmp, _uint8(out))
-        out = torch.from_numpy(_uint8(out)).permute(2, 0, 1).float() / 255  # as a cache hit gives
+            write_image(tmp, to_uint8(out))
+        out = torch.from_numpy(to_uint8(out)).permute(2, 0, 1).float() / 255  # as a hit gives
     return out
 
 
@@ -133,7 +134,7 @@ def key_hash(frame: torch.Tensor, reference: torch.Tensor, settings: KeySettings
     h = hashlib.sha256()
     for t in (frame, reference):
         h.update(str(tuple(t.shape)).encode())
-        h.update(np.ascontiguousarray(_uint8(t)).tobytes())
+        h.update(np.ascontiguousarray(to_uint8(t)).tobytes())
     h.update(settings.key().encode())
     return h.hexdigest()[:24]
 
@@ -143,10 +144,6 @@ def key_cache() -> Path:
     from ..onnx.cache import cache_root
 
     return cache_root() / "keys"
-
-
-def _uint8(x: torch.Tensor) -> np.ndarray:
-    return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
 
 
 __all__ = ["KeySettings", "key_cache", "key_frame", "key_hash", "paint_from_reference"]
