@@ -8,7 +8,7 @@ import torch
 from camfuse.losses import PretrainedStyleLoss
 from camfuse.render.style_key import KeySettings, key_frame, key_hash, paint_from_reference
 
-FAST = KeySettings(steps=30, lr=0.03)
+FAST = KeySettings(steps=30, lr=0.03, content=0.1)
 
 
 def _images():
@@ -32,6 +32,18 @@ def test_the_painted_key_moves_towards_the_reference_and_keeps_the_frame(one_thr
     assert np.corrcoef(low(painted), low(frame))[0, 1] > 0.5
 
 
+def test_the_content_weight_trades_the_frame_against_the_reference(one_thread):
+    frame, reference = _images()
+    low = lambda x: torch.nn.functional.avg_pool2d(x.mean(0)[None], 8).flatten().numpy()  # noqa: E731
+    kept = {
+        w: np.corrcoef(low(paint_from_reference(frame, reference, KeySettings(steps=30, lr=0.03,
+                                                                             content=w))),
+                       low(frame))[0, 1]
+        for w in (0.01, 0.3)
+    }  # fmt: skip
+    assert kept[0.3] > kept[0.01] + 0.2, kept
+
+
 def test_a_painted_key_is_cached_and_read_back(tmp_path, one_thread):
     frame, reference = _images()
     first = paint_from_reference(frame, reference, FAST, cache=tmp_path)
@@ -41,7 +53,7 @@ def test_a_painted_key_is_cached_and_read_back(tmp_path, one_thread):
     again = paint_from_reference(frame, reference, FAST, cache=tmp_path,
                                  on_progress=lambda *a: calls.append(a))  # fmt: skip
     assert calls == [] and torch.equal(first, again)
-    other = KeySettings(steps=31, lr=0.03)
+    other = KeySettings(steps=31, lr=0.03, content=0.1)
     assert key_hash(frame, reference, other) != key_hash(frame, reference, FAST)
 
 

@@ -19,7 +19,7 @@ import functools
 
 import torch
 
-from ._common import check_images
+from ._common import check_images, single_thread
 
 STRIDES = (4, 8, 16)
 MAX_SIDE = 384  # px: larger frames are scaled down first (the statistics are about marks, not size)
@@ -44,6 +44,7 @@ def _stats(images: torch.Tensor) -> list[torch.Tensor]:
     return out
 
 
+@single_thread()
 def style_distance(output: torch.Tensor, painting: torch.Tensor) -> float:
     """``output`` (T, 3, H, W), ``painting`` (3, H', W'), both in [0, 1] -> distance >= 0 (lower
     is closer to the painting's style)."""
