@@ -62,8 +62,20 @@ def main() -> None:
         for c, tile in enumerate(row):
             y, x = gap + r * (h + gap), gap + c * (w + gap)
             sheet[y : y + h, x : x + w] = tile[:h, :w]
-    Image.fromarray(sheet).save(args.out, quality=88)
+    save_sheet(sheet, args.out)
     print(f"frames {picks}; rows: footage, --adapt off, --adapt auto -> {args.out}")
+
+
+MAX_WIDTH = 1800  # px: sheets of HD footage are scaled down to keep the docs light
+
+
+def save_sheet(sheet: np.ndarray, out: Path) -> None:
+    image = Image.fromarray(sheet)
+    if image.width > MAX_WIDTH:
+        image = image.resize(
+            (MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)), Image.LANCZOS
+        )
+    image.save(out, quality=88)
 
 
 if __name__ == "__main__":

@@ -49,9 +49,9 @@ class KeySettings:
     steps: int = 200
     lr: float = 0.02  # Adam on the pixels (in [0, 1])
     # content loss weight (style: 1). On the 8 style clips of a ground-truth split (256 px), 0.1
-    # gave a style distance of 0.323 and 0.05 gave 0.277, at the same warping error; on bikes, 0.02
-    # made eyes of the cat reference in the asphalt and 0.1 kept faces more legible than 0.05
-    # (docs/img/style_keys.jpg, docs/model-card.md)
+    # gave a style distance of 0.323 and 0.05 gave 0.277, at the same warping error. Seen on bikes
+    # (docs/img/style_keys.jpg: 0.02, 0.05, 0.1): lower weights trade legible faces for canvas;
+    # with a stroke-heavier oil painting of the cat as reference, 0.02 put cat eyes in the asphalt
     content: float = 0.05
     seed: int = 0
 
