@@ -109,9 +109,10 @@ def fit_features(key: torch.Tensor, painting: torch.Tensor) -> FeatureMap:
             float((z[~m] @ _ridge(z[m], y[m], lam) - y[~m]).square().mean()) for m in (left, ~left)
         ),
     )
-    fitted = FeatureMap(mean, std, _ridge(z, y, best))
+    # the same module, its buffers replaced: building a second one would copy the trunk again
+    fm.mean, fm.std, fm.weights = mean.float(), std.float(), _ridge(z, y, best).float()
     log.info("adaptation: feature map fitted (ridge weight %g)", best)
-    return fitted
+    return fm
 
 
 def _ridge(x: torch.Tensor, y: torch.Tensor, lam: float) -> torch.Tensor:
