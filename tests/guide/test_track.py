@@ -6,14 +6,8 @@ import pytest
 import torch
 
 from camfuse.data.synth import generate_sample
-from camfuse.guide.track import (
-    CHANNELS,
-    ColourMap,
-    clip_guide,
-    fit_regression,
-    fit_transfer,
-    stream_guides,
-)
+from camfuse.guide.colour import ColourMap, fit_regression, fit_transfer
+from camfuse.guide.track import CHANNELS, clip_guide, stream_guides
 from camfuse.training.datamodule import guided_collate, with_guide
 from tests.motion import translating_clip
 

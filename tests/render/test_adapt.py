@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from camfuse.guide.track import clip_guide, fit_regression
+from camfuse.guide.colour import fit_regression
+from camfuse.guide.track import clip_guide
 from camfuse.models.shot_painter import ShotPainter
 from camfuse.render.adapt import (
     AdaptedFill,
@@ -138,9 +139,9 @@ def test_the_fill_paints_the_untracked_pixels_and_no_track_crosses_a_cut(pair):
     assert torch.equal(g[:, 4:], torch.full_like(g[:, 4:], 0.5))  # the fill is the fallback
     from camfuse.guide.track import stream_guides
 
-    shot = range(1, 4)  # cuts before frame 1 and before frame 4
+    shots = [range(0, 1), range(1, 4), range(4, 6)]  # cuts before frame 1 and before frame 4
     guides = torch.stack([x for _, x in stream_guides(paint, footage, 2, preset="medium",
-                                                      shot=shot)])  # fmt: skip
+                                                      shots=shots)])  # fmt: skip
     conf = guides[:, 3].flatten(1).mean(1)
     assert conf[0] == 0 and conf[4] == 0 and conf[5] == 0  # other shots: nothing carried
     assert conf[1] > 0.5 and conf[2] == 1 and conf[3] > 0.5

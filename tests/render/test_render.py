@@ -93,10 +93,14 @@ def test_blend_reports_a_short_source():
 
 def test_window_conditioning():
     win = Window(4, 8, (1.0,) * 4)
-    assert window_conditioning(None, win) == (1, -1)  # style
-    assert window_conditioning(5, win) == (0, 1)  # keyframe inside: index within the window
-    assert window_conditioning(8, win) == (0, -1)  # outside: role kept, no frame marked
-    assert window_conditioning(3, win) == (0, -1)
+    assert window_conditioning(None, win) == (1, -1, 0)  # style
+    assert window_conditioning(5, win) == (0, 1, 0)  # keyframe inside: index within the window
+    assert window_conditioning(8, win) == (0, -1, 0)  # outside: role kept, no frame marked
+    assert window_conditioning(3, win) == (0, -1, 0)
+    # several keyframes: the one nearest the window's middle (5.5), its index among them
+    assert window_conditioning([0, 5, 20], win) == (0, 1, 1)
+    assert window_conditioning([0, 9, 20], win) == (0, -1, 1)
+    assert window_conditioning([0, 9], win, offset=2) == (0, 3, 1)  # emitted frame 0 = stream 2
 
 
 @pytest.mark.parametrize(

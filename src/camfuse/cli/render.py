@@ -12,8 +12,13 @@ from .app import app, progress, rendering_threads
 
 @app.command()
 def render(
-    painting: str = typer.Option(
-        ..., "--painting", "-p", metavar="IMAGE", help="The painting (PNG/JPG)."
+    painting: list[str] | None = typer.Option(
+        None,
+        "--painting",
+        "-p",
+        metavar="IMAGE",
+        help="The painting (PNG/JPG/WebP/TIFF; transparent pixels keep the footage). "
+        "Keyframe role: one per --keyframe, in the same order.",
     ),
     footage: str = typer.Option(
         ...,
@@ -29,7 +34,41 @@ def render(
         metavar="FILE|DIR",
         help="A .mp4/.mov/.mkv file, or a folder (no extension or trailing /) for PNG frames.",
     ),
-    keyframe: int | None = options.keyframe(),
+    keyframe: list[int] | None = typer.Option(
+        None,
+        "--keyframe",
+        "-k",
+        metavar="K",
+        help="The painting paints over footage frame K (0-based); repeat for several keyframes.",
+    ),
+    keys: str | None = typer.Option(
+        None,
+        "--keys",
+        metavar="DIR",
+        help="Keyframe paintings named by frame number (00012.png paints frame 12); instead of "
+        "--keyframe/--painting.",
+    ),
+    mask: str | None = typer.Option(
+        None,
+        "--mask",
+        metavar="VIDEO|DIR",
+        help="One greyscale frame per footage frame: paint inside (white), footage outside.",
+    ),
+    start: int | None = typer.Option(
+        None, "--start", metavar="N", help="First frame to render (default 0)."
+    ),
+    end: int | None = typer.Option(
+        None,
+        "--end",
+        metavar="N",
+        help="First frame not rendered (default: the clip's length). Keyframe numbers stay the "
+        "whole clip's.",
+    ),
+    alpha: bool = typer.Option(
+        False,
+        "--alpha",
+        help="With a folder --out: RGBA PNG frames, the paint with where it goes as alpha.",
+    ),
     style: bool = typer.Option(
         False, "--style", help="The painting is a style reference, not a paint-over."
     ),
@@ -97,10 +136,15 @@ def render(
 
     with progress("adapting") as on_adapt, progress("rendering") as on_progress:
         summary = run(
-            painting,
+            painting[0] if painting and len(painting) == 1 else painting,
             footage,
             out,
-            keyframe=keyframe,
+            keyframe=keyframe[0] if keyframe and len(keyframe) == 1 else keyframe,
+            keys=keys,
+            mask=mask,
+            start=start,
+            end=end,
+            alpha=alpha,
             style=style,
             strength=strength,
             palette=palette,

@@ -107,7 +107,7 @@ def _path_photos(path: Path) -> list[Photo]:
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTS)
         if not files:
-            raise ValueError(f"data source folder has no PNG/JPG images: {path}")
+            raise ValueError(f"data source folder has no PNG/JPG/WebP/TIFF images: {path}")
         return [Photo(f"dir:{f}", f.name, _fit(read_image(f))) for f in files]
     if path.suffix.lower() in VIDEO_EXTS and path.is_file():
         return _video_stills(path, f"video:{path}", 600, 30)

@@ -24,18 +24,31 @@ Measured before any training (6 generator clips, 256 px, 16 frames, keyframe rol
 where untrusted (an upper bound for any fill) 31.1 dB. The network learns the rest: painted
 texture in the untrusted 20-30 % of pixels, and where the trusted track is still wrong.
 
-Caveat: frames before the keyframe are tracked backwards from it, so a streamed render holds
-frames 0..K (at model size) before it can emit frame 0; memory grows with K, not with the shot.
+Several keyframes (:func:`track_keys`): within a shot, every frame between two keyframes is
+tracked from both, forwards from the earlier and backwards from the later, and the two carried
+paint-overs are merged per pixel by trust and distance in time (:mod:`camfuse.guide.merge`); the
+recoloured channels mix the two keyframes' colour maps by the same distance weights, so nothing
+jumps at a keyframe. Frames before a shot's first keyframe and after its last are tracked from
+that one alone; a shot with no keyframe is not tracked (recoloured footage, confidence 0). A
+painting with a fourth (alpha) channel is carried the same way: its alpha says where paint goes
+(0: keep the footage), and is yielded beside the guide.
+
+Caveat: frames before a keyframe are tracked backwards from it, so a streamed render holds the
+frames since the previous keyframe (at model size) before it can emit them; memory grows with the
+distance between keyframes (and with the first keyframe's number), not with the shot.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import bisect
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
 
+from .colour import fit_regression
 from .flow import ChainTracker, DisSettings
+from .merge import blend_radius, merge_pair, soften
 from .warp import backward_warp
 
 CHANNELS = 7  # warped RGB, confidence, recoloured RGB
@@ -47,130 +60,170 @@ CHANNELS = 7  # warped RGB, confidence, recoloured RGB
 # data is the bottleneck.
 RENDER_FLOW = "fine-320"
 TRAIN_FLOW = "medium"
-RIDGE = 1e-3  # keeps the quadratic fit sane on flat keyframes (few distinct colours)
-EPS = 1e-5  # covariance floor: a one-colour painting or frame must not divide by zero
+
+
+Fill = Callable[[torch.Tensor], torch.Tensor]
 
 
 @dataclass(frozen=True)
-class ColourMap:
-    """RGB -> RGB by ``features(x) @ matrix``; quadratic (10 features) or affine (4)."""
+class Tracked:
+    """One frame of :func:`track_keys`: the frame, its guide, and where paint goes."""
 
-    matrix: torch.Tensor  # (F, 3)
-    quadratic: bool
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """(..., 3, H, W) in [0, 1] -> same shape, clamped to [0, 1]."""
-        rgb = x.movedim(-3, -1)
-        y = colour_terms(rgb, self.quadratic) @ self.matrix.to(x.dtype)
-        return y.clamp(0, 1).movedim(-1, -3)
-
-
-def colour_terms(rgb: torch.Tensor, quadratic: bool) -> torch.Tensor:
-    """(..., 3) RGB -> (..., 10) [r, g, b, 1, rg, rb, gb, r², g², b²] (quadratic) or (..., 4)."""
-    r, g, b = rgb.unbind(-1)
-    one = torch.ones_like(r)
-    terms = [r, g, b, one] + ([r * g, r * b, g * b, r * r, g * g, b * b] if quadratic else [])
-    return torch.stack(terms, dim=-1)
-
-
-def fit_regression(source: torch.Tensor, target: torch.Tensor) -> ColourMap:
-    """Aligned (3, H, W) images -> quadratic map with map(source) ≈ target (ridge least squares)."""
-    x = colour_terms(source.reshape(3, -1).T.double(), quadratic=True)  # (N, 10)
-    y = target.reshape(3, -1).T.double()
-    gram = x.T @ x + RIDGE * x.shape[0] * torch.eye(x.shape[1], dtype=x.dtype, device=x.device)
-    return ColourMap(torch.linalg.solve(gram, x.T @ y).float(), quadratic=True)
-
-
-def fit_transfer(source: torch.Tensor, target: torch.Tensor) -> ColourMap:
-    """Unaligned images (3, H, W), (3, H', W') -> affine map moving source's colour mean and
-    covariance onto target's (the Monge-Kantorovich linear solution)."""
-    xs, xt = (im.reshape(3, -1).double() for im in (source, target))
-    mu_s, mu_t = xs.mean(1), xt.mean(1)
-    eye = EPS * torch.eye(3, dtype=xs.dtype, device=xs.device)
-    cov_s, cov_t = torch.cov(xs) + eye, torch.cov(xt) + eye
-    s_half = _sqrtm(cov_s)
-    s_inv_half = torch.linalg.inv(s_half)
-    a = s_inv_half @ _sqrtm(s_half @ cov_t @ s_half) @ s_inv_half  # y = a (x - mu_s) + mu_t
-    matrix = torch.cat([a.T, (mu_t - a @ mu_s)[None]], dim=0)  # rows: r, g, b, 1
-    return ColourMap(matrix.float(), quadratic=False)
-
-
-def _sqrtm(m: torch.Tensor) -> torch.Tensor:
-    vals, vecs = torch.linalg.eigh(m)
-    return vecs @ torch.diag(vals.clamp_min(0).sqrt()) @ vecs.T
+    frame: torch.Tensor  # (3, H, W)
+    guide: torch.Tensor  # (CHANNELS, H, W)
+    alpha: torch.Tensor | None  # (1, H, W) the carried paint alpha; None: opaque paintings
 
 
 def stream_guides(
     painting: torch.Tensor,
     frames: Iterable[torch.Tensor],
-    keyframe: int | None,
+    keyframe: int | Sequence[int] | None,
     *,
     preset: str | DisSettings = RENDER_FLOW,
-    fill: Callable[[torch.Tensor], torch.Tensor] | None = None,
-    shot: range | None = None,
+    fill: Fill | None = None,
+    shots: Sequence[range] | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Yield ``(frame, guide)`` in order; painting and frames (3, H, W) at model size, guide
     (CHANNELS, H, W). ``keyframe=None`` is the style role.
 
-    Keyframe role: ``fill`` paints what the track cannot carry (frame -> paint; default the shot's
-    quadratic colour map; :mod:`camfuse.render.adapt` trains a better one). ``shot``: the frames of
-    the keyframe's shot; the paint is not tracked across its cuts (frames outside it get ``fill``
-    alone, confidence 0)."""
-    if keyframe is not None and keyframe < 0:
-        raise ValueError(f"keyframe must be >= 0 (or None for a style reference), got {keyframe}")
-    it = iter(frames)
+    Keyframe role: ``keyframe`` is K, or several frame numbers with ``painting`` (N, 3|4, H, W) in
+    the same order (:func:`track_keys`). ``fill`` paints what the track cannot carry (frame ->
+    paint; default the keyframes' quadratic colour maps; :mod:`camfuse.render.adapt` trains a
+    better one). ``shots``: the clip's shots; paint is not tracked across a cut."""
     if keyframe is None:
-        first = next(it, None)
-        if first is None:
-            return
-        for frame in _prepend(first, it):
+        for frame in frames:
             zeros = frame.new_zeros(4, *frame.shape[-2:])
             yield frame, torch.cat([zeros, frame])
         return
-    head = []  # frames 0..K: the backward chain starts at K
-    for frame in it:
-        head.append(frame)
-        if len(head) > keyframe:
-            break
-    if len(head) <= keyframe:
-        raise ValueError(f"keyframe {keyframe} is beyond the footage's {len(head)} frames")
-    key = head[-1]
-    colours = fill or fit_regression(key, painting)
-    shot = shot or range(0, 1 << 62)
-    h, w = key.shape[-2:]
+    for t in track_keys(painting, frames, keyframe, preset=preset, fill=fill, shots=shots):
+        yield t.frame, t.guide
 
-    def guide(frame: torch.Tensor, flow: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-        warped = backward_warp(painting[None], flow[None])[0]
-        return torch.cat([warped, valid, colours(frame)])
 
-    def untracked(frame: torch.Tensor) -> torch.Tensor:  # another shot: nothing to carry
-        return torch.cat([frame.new_zeros(4, h, w), colours(frame)])
+def track_keys(
+    painting: torch.Tensor,
+    frames: Iterable[torch.Tensor],
+    keyframe: int | Sequence[int],
+    *,
+    preset: str | DisSettings = RENDER_FLOW,
+    fill: Fill | None = None,
+    shots: Sequence[range] | None = None,
+) -> Iterator[Tracked]:
+    """The keyframe role of :func:`stream_guides` with the carried alpha (module docstring)."""
+    keys = _as_keys(painting, keyframe)
+    cuts = sorted({r.start for r in shots or ()} - {0})
 
-    tracker = ChainTracker(key, preset=preset)
-    before: list[torch.Tensor | tuple] = []
-    for i in range(keyframe - 1, -1, -1):  # backwards from K, stopping at the shot's first frame
-        before.append(tracker.step(head[i]) if i >= shot.start else None)
-    for i, track in enumerate(reversed(before)):
-        yield head[i], guide(head[i], *track) if track is not None else untracked(head[i])
-    yield key, guide(key, key.new_zeros(2, h, w), key.new_ones(1, h, w))
-    tracker = ChainTracker(key, preset=preset)
-    for i, frame in enumerate(it, keyframe + 1):
-        yield frame, guide(frame, *tracker.step(frame)) if i < shot.stop else untracked(frame)
+    def shot_of(i: int) -> int:
+        return bisect.bisect_right(cuts, i)
+
+    frames_of_keys = sorted(keys)
+    pending: list[tuple[int, torch.Tensor, tuple | None]] = []  # awaiting their next keyframe
+    waiting: list[torch.Tensor] = []  # untracked frames, before any keyframe's colour map
+    maps: dict[int, Fill] = {}  # keyframe -> its colour map (when no fill is given)
+    last: tuple[int, ChainTracker] | None = None  # the latest keyframe of this shot, tracking on
+    h = w = radius = 0
+    i = -1
+    for i, frame in enumerate(frames):
+        if not h:
+            h, w = frame.shape[-2:]
+            radius = blend_radius(h, w)
+        if last is not None and shot_of(last[0]) != shot_of(i):
+            last = None
+        nxt = _next_key(frames_of_keys, i, shot_of)
+        if i in keys:
+            rgb, alpha = keys[i]
+            if alpha is not None:  # transparent paint means "the footage here": carry that
+                keys[i] = rgb, alpha = alpha * rgb + (1 - alpha) * frame, alpha
+            maps[i] = fill or fit_regression(frame, rgb)
+            for f in waiting:
+                yield _untracked(f, maps[i])
+            waiting = []
+            ahead = ChainTracker(frame, preset=preset)  # backwards from this keyframe
+            back = [ahead.step(f) for _, f, _ in reversed(pending)][::-1]
+            for (j, f, fwd), bwd in zip(pending, back, strict=True):
+                yield _merged(f, j, last, fwd, (i, bwd), keys, maps, fill, radius)
+            pending = []
+            yield Tracked(frame, torch.cat([rgb, frame.new_ones(1, h, w), maps[i](frame)]), alpha)
+            last = (i, ChainTracker(frame, preset=preset))
+            continue
+        fwd = last[1].step(frame) if last is not None else None
+        if nxt is not None:
+            pending.append((i, frame, fwd))
+        elif last is not None:
+            yield _merged(frame, i, last, fwd, None, keys, maps, fill, radius)
+        elif fill is not None or maps:
+            yield _untracked(frame, fill or maps[max(maps)])
+        else:
+            waiting.append(frame)
+    if waiting or pending or max(frames_of_keys) > i:
+        beyond = ", ".join(str(k) for k in frames_of_keys if k > i)
+        raise ValueError(f"keyframe {beyond} is beyond the footage's {i + 1} frames")
+
+
+def _as_keys(
+    painting: torch.Tensor, keyframe: int | Sequence[int]
+) -> dict[int, tuple[torch.Tensor, torch.Tensor | None]]:
+    """keyframe number -> (rgb (3, H, W), alpha (1, H, W) or None)."""
+    frames = [keyframe] if isinstance(keyframe, int) else list(keyframe)
+    paintings = painting[None] if painting.dim() == 3 else painting
+    if len(paintings) != len(frames) or paintings.shape[1] not in (3, 4):
+        raise ValueError(
+            f"{len(frames)} keyframes need as many (3|4, H, W) paintings, got {tuple(painting.shape)}"
+        )
+    if min(frames, default=-1) < 0 or len(set(frames)) != len(frames):
+        raise ValueError(f"keyframes must be distinct frame numbers >= 0, got {frames}")
+    return {
+        k: (p[:3], p[3:] if len(p) == 4 else None) for k, p in zip(frames, paintings, strict=True)
+    }
+
+
+def _next_key(keys: list[int], i: int, shot_of: Callable[[int], int]) -> int | None:
+    """The first keyframe after frame i in i's shot."""
+    j = bisect.bisect_right(keys, i)
+    return keys[j] if j < len(keys) and shot_of(keys[j]) == shot_of(i) else None
+
+
+def _untracked(frame: torch.Tensor, colours: Fill) -> Tracked:
+    """Another shot than any keyframe's: nothing to carry, the fill paints it all."""
+    return Tracked(frame, torch.cat([frame.new_zeros(4, *frame.shape[-2:]), colours(frame)]), None)
+
+
+def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius) -> Tracked:
+    """Frame i's guide from the keyframe before it (``last``, its track ``fwd``) and/or the one
+    after it (``bwd`` = (keyframe, track)), mixed by distance in time and trust."""
+    sides = []  # (keyframe, flow, valid)
+    if last is not None and fwd is not None:
+        sides.append((last[0], *fwd))
+    if bwd is not None:
+        sides.append((bwd[0], *bwd[1]))
+    span = abs(sides[-1][0] - sides[0][0])
+    weights = [1 - abs(i - k) / span if span else 1.0 for k, _, _ in sides]
+    paint = [backward_warp(keys[k][0][None], flow[None])[0] for k, flow, _ in sides]
+    valid = torch.stack([v for _, _, v in sides]).amax(0)
+    if fill is None:
+        colours = sum(t * maps[k](frame) for t, (k, _, _) in zip(weights, sides, strict=True))
+    else:
+        colours = fill(frame)
+    alpha = None
+    if keys[sides[0][0]][1] is not None:  # the paintings have alpha: carry it like the paint
+        alpha = sum(
+            t * backward_warp(keys[k][1][None], flow[None])[0]
+            for t, (k, flow, _) in zip(weights, sides, strict=True)
+        )
+    if len(sides) == 2:
+        (ta, tb), (va, vb) = weights, (soften(v, radius) for _, _, v in sides)
+        paint = [merge_pair(*paint, ta * va, tb * vb, radius)]
+    return Tracked(frame, torch.cat([paint[0], valid, colours]), alpha)
 
 
 def clip_guide(
     painting: torch.Tensor,
     footage: torch.Tensor,
-    keyframe: int | None,
+    keyframe: int | Sequence[int] | None,
     *,
     preset: str | DisSettings = RENDER_FLOW,
-    fill: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    fill: Fill | None = None,
 ) -> torch.Tensor:
-    """painting (3, H, W), footage (T, 3, H, W) -> guide (T, CHANNELS, H, W)."""
+    """painting (3, H, W) (or (N, 3, H, W) for N keyframes), footage (T, 3, H, W) -> guide
+    (T, CHANNELS, H, W)."""
     guides = stream_guides(painting, footage, keyframe, preset=preset, fill=fill)
     return torch.stack([g for _, g in guides])
-
-
-def _prepend(first: torch.Tensor, rest: Iterator[torch.Tensor]) -> Iterator[torch.Tensor]:
-    yield first
-    yield from rest

@@ -1,6 +1,6 @@
 """Reading footage: a video file or a folder of frames, validated by decoding it once.
 
-Footage is a video file (mp4 / mov / mkv / webm / gif) or a folder of PNG/JPG frames sorted by
+Footage is a video file (mp4 / mov / mkv / webm / gif) or a folder of image frames (PNG/JPG/WebP/TIFF) sorted by
 natural name order (``f2`` before ``f10``). :func:`probe_footage` decodes it once, completely, before
 anything is rendered: that is the only way to learn the true frame count (mkv/webm/gif do not
 declare one) and to reject a damaged file before the model is loaded. Decoding costs a small
@@ -91,7 +91,7 @@ def probe_footage(
         raise MediaError(f"footage not found: {path}")
     if path.suffix.lower() not in VIDEO_EXTS:
         raise MediaError(
-            f"unsupported footage type {path.suffix or '(none)'!r}: use {', '.join(sorted(VIDEO_EXTS))} or a folder of PNG/JPG frames"
+            f"unsupported footage type {path.suffix or '(none)'!r}: use {', '.join(sorted(VIDEO_EXTS))} or a folder of PNG/JPG/WebP/TIFF frames"
         )
     cut = _gif_cut(path) if path.suffix.lower() == ".gif" else _matroska_cut(path)
     if cut:
@@ -270,7 +270,7 @@ def _vint(data: bytes, pos: int, *, marker: bool = False) -> tuple[int, int] | N
 def _probe_folder(path: Path, max_frames: int | None, detector: ShotDetector | None) -> FootageInfo:
     files = frame_files(path)[:max_frames]
     if not files:
-        raise MediaError(f"footage folder {path} has no PNG/JPG frames")
+        raise MediaError(f"footage folder {path} has no PNG/JPG/WebP/TIFF frames")
     size = None
     for f in files:  # decode each: a truncated PNG must fail now, not mid-render
         image = read_image(f)

@@ -1,7 +1,8 @@
-"""Still images: read as RGB uint8, written as PNG/JPG; the one error type of the media package.
+"""Still images: read as RGB(A) uint8, written as PNG/JPG; the one error type of the media package.
 
-Frames cross this package's boundary as ``np.uint8`` arrays of shape (H, W, 3) in RGB order;
-nothing in BGR (OpenCV's order) ever leaves :mod:`camfuse.media`.
+Frames cross this package's boundary as ``np.uint8`` arrays of shape (H, W, 3) in RGB order, or
+(H, W, 4) RGBA where transparency matters (a paint layer, ``--alpha`` output); nothing in BGR
+(OpenCV's order) ever leaves :mod:`camfuse.media`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-IMAGE_EXTS = {".png", ".jpg", ".jpeg"}
+IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 MAX_SIDE = 8192  # larger frames are a mistake (or a decompression bomb), not footage
 MIN_SIDE = 16
 
@@ -22,8 +23,10 @@ class MediaError(ValueError):
     """A user-facing input/output problem; its message is one line fit for stderr."""
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """An RGB uint8 (H, W, 3) image; alpha is dropped, greyscale expanded.
+def read_image(path: str | Path, *, alpha: bool = False) -> np.ndarray:
+    """An RGB uint8 (H, W, 3) image, greyscale expanded; alpha is dropped, or with ``alpha`` kept
+    as a fourth channel when the image has transparency (RGBA, LA, or a palette with a
+    transparent entry; an opaque image stays (H, W, 3)).
 
     Sides over :data:`MAX_SIDE` are refused from the header, before anything is decoded (a
     decompression bomb costs nothing). A PNG must be whole: the decoder stops once it has the
@@ -39,7 +42,9 @@ def read_image(path: str | Path) -> np.ndarray:
                 raise MediaError(f"image {path} is {w}x{h}; sides must be at most {MAX_SIDE} px")
             im.verify()  # PNG: every chunk's CRC up to IEND; a no-op for JPEG (its decoder checks)
         with Image.open(path) as im:  # verify() spends the file handle: open again to decode
-            return np.asarray(im.convert("RGB")).copy()
+            transparent = im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info
+            mode = "RGBA" if alpha and transparent else "RGB"
+            return np.asarray(im.convert(mode)).copy()
     except MediaError:
         raise
     except Exception as exc:  # PIL raises many types for broken files
@@ -63,12 +68,15 @@ def _open_header(path: Path) -> Image.Image:
 
 
 def write_image(path: str | Path, image: np.ndarray) -> None:
-    """Write an RGB uint8 (H, W, 3) array as PNG (or JPG, by extension)."""
+    """Write an RGB uint8 (H, W, 3) array as PNG (or JPG, by extension); (H, W, 4) as RGBA PNG."""
+    if image.ndim == 3 and image.shape[2] == 4 and image.dtype == np.uint8:
+        Image.fromarray(image, "RGBA").save(path)
+        return
     Image.fromarray(check_rgb(image)).save(path)
 
 
 def frame_files(folder: Path) -> list[Path]:
-    """PNG/JPG files of a frame folder in natural order (``f2.png`` before ``f10.png``)."""
+    """Image files (PNG/JPG/WebP/TIFF) of a folder in natural order (``f2.png`` before ``f10.png``)."""
     key = lambda p: [int(s) if s.isdigit() else s.lower() for s in re.split(r"(\d+)", p.name)]  # noqa: E731
     return sorted(
         (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS), key=key

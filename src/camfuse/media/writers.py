@@ -217,13 +217,14 @@ def _encoder_settings(src) -> tuple[str, str, int, int] | None:
 
 
 class FrameFolderWriter:
-    """One PNG per frame, ``frame_000000.png`` ... (more digits if ``total`` needs them)."""
+    """One PNG per frame (RGB, or RGBA for (H, W, 4) frames), ``frame_000000.png`` ... numbered
+    from ``first`` (the clip's number of the first frame written; more digits if needed)."""
 
-    def __init__(self, folder: str | Path, *, total: int) -> None:
+    def __init__(self, folder: str | Path, *, total: int, first: int = 0) -> None:
         self.folder = Path(folder)
         self.folder.mkdir()
-        self._digits = max(6, len(str(max(total - 1, 0))))
-        self._n = 0
+        self._digits = max(6, len(str(max(first + total - 1, 0))))
+        self._n = first
 
     def write(self, frame: np.ndarray) -> None:
         write_image(self.folder / f"frame_{self._n:0{self._digits}d}.png", frame)

@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from ..guide.track import colour_terms
+from ..guide.colour import colour_terms
 from ..media import staged_output
 from ..models.shot_painter import WIDTHS, ShotPainter
 

@@ -11,6 +11,7 @@ The model runs at ``size`` px on the long side (default: the model's training si
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -22,18 +23,9 @@ from ..checkpoint import DEFAULT_MODEL, CheckpointError, read_meta
 from ..config import MAX_SIZE, CamFuseConfig
 from ..guide.flow import PRESETS
 from ..guide.track import RENDER_FLOW
-from ..media import (
-    IMAGE_EXTS,
-    MAX_SIDE,
-    MIN_SIDE,
-    FootageInfo,
-    MediaError,
-    check_output,
-    output_kind,
-    probe_footage,
-    read_image,
-)
+from ..media import FootageInfo, check_output, output_kind, probe_footage
 from ..models.inputs import MIN_SIZE, model_size
+from .inputs import Keyframes, check_mask, frame_range, read_keyframes, read_painting
 from .runtime import resolve_device, resolve_precision
 from .windows import default_overlap
 
@@ -48,11 +40,14 @@ MIN_FPS, MAX_FPS = 0.01, 240  # the rate is a fraction with denominator <= 1001:
 class RenderPlan:
     """Everything :func:`render` needs, validated; nothing loaded or written yet."""
 
-    painting: np.ndarray  # (H, W, 3) uint8 RGB
+    reference: np.ndarray | None  # style role: the reference, (H, W, 3) uint8 RGB
+    keys: Keyframes | None  # keyframe role: the paint-overs (None = style role)
     footage: FootageInfo
+    span: range  # the frames rendered (--start / --end), numbered as in the clip
+    mask: Path | None  # one greyscale frame per footage frame: where paint goes
+    alpha: bool  # write RGBA frames (the paint, and where it goes) instead of mixing
     out: Path
     out_kind: str  # "video" | "frames"
-    keyframe: int | None  # None = style role
     strength: float
     palette: bool  # style role: apply the reference's palette to the finished frames
     size: tuple[int, int]  # model input (w, h), multiples of 16
@@ -73,12 +68,17 @@ class RenderPlan:
 
 
 def prepare(
-    painting: str | Path,
+    painting: str | Path | Sequence[str | Path] | None,
     footage: str | Path,
     out: str | Path,
     *,
-    keyframe: int | None = None,
+    keyframe: int | Sequence[int] | None = None,
+    keys: str | Path | None = None,
     style: bool = False,
+    mask: str | Path | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    alpha: bool = False,
     strength: float = 1.0,
     palette: bool = True,
     checkpoint: str | Path | None = None,
@@ -95,9 +95,13 @@ def prepare(
     max_frames: int | None = None,
     adapt: str | int = "off",
 ) -> RenderPlan:
-    """Validate everything possible before the model is loaded; raises ValueError/MediaError."""
+    """Validate everything possible before the model is loaded; raises ValueError/MediaError.
+
+    Keyframe role: ``keyframe`` K with one ``painting``, or several of each in the same order, or
+    a ``keys`` folder (:mod:`camfuse.render.inputs`); ``style``: ``painting`` is a reference."""
+    keyed = keyframe is not None or keys is not None
     _check_options(
-        keyframe=keyframe,
+        keyed=keyed,
         style=style,
         strength=strength,
         size=size,
@@ -110,26 +114,39 @@ def prepare(
     if flow not in PRESETS:
         raise ValueError(f"unknown --flow {flow!r}; choose one of {', '.join(PRESETS)}")
     dev, precision = _resolve_runtime(runtime, device, precision, compile)
-    painting, footage = Path(painting), Path(footage)
+    footage = Path(footage)
     kind = output_kind(out)
+    if alpha and kind != "frames":
+        raise ValueError("--alpha writes RGBA PNG frames: give --out a folder, not a video file")
     out = Path(out)
-    check_output(out, [painting, footage, *([Path(checkpoint)] if checkpoint else [])], overwrite)
-    image = _read_painting(painting)
+    inputs = [
+        footage,
+        *_paths(painting),
+        *([Path(keys)] if keys else []),
+        *([Path(mask)] if mask else []),
+    ]
+    check_output(out, [*inputs, *([Path(checkpoint)] if checkpoint else [])], overwrite)
+    if style:
+        if not isinstance(painting, str | Path):
+            raise ValueError("--style takes one --painting (the reference)")
+        reference = read_painting(Path(painting))
     info = probe_footage(footage, max_frames, shots=True)
+    span = frame_range(start, end, info.frames)
     steps = adapt_steps(adapt)
-    if keyframe is not None and not 0 <= keyframe < info.frames:
-        raise ValueError(
-            f"--keyframe {keyframe} is out of range: the footage has {info.frames} frames (0..{info.frames - 1})"
-        )
+    key_paintings = read_keyframes(painting, keyframe, keys, info) if keyed else None
+    mask_path = check_mask(mask, info) if mask is not None else None
     cfg = _read_config(checkpoint)
     window, overlap = _resolve_windows(cfg, window, overlap)
     rate = Fraction(fps).limit_denominator(1001) if fps else info.fps or DEFAULT_FPS
     return RenderPlan(
-        painting=image,
+        reference=reference if style else None,
+        keys=key_paintings,
         footage=info,
+        span=span,
+        mask=mask_path,
+        alpha=alpha,
         out=out,
         out_kind=kind,
-        keyframe=keyframe,
         strength=float(strength),
         palette=palette,
         size=model_size(info.width, info.height, size or cfg.data.size),
@@ -146,6 +163,12 @@ def prepare(
         flow=flow,
         adapt=steps,
     )
+
+
+def _paths(painting) -> list[Path]:
+    if painting is None:
+        return []
+    return [Path(painting)] if isinstance(painting, str | Path) else [Path(p) for p in painting]
 
 
 def adapt_steps(adapt: str | int) -> int | None:
@@ -192,11 +215,12 @@ def _resolve_windows(
     return window, overlap
 
 
-def _check_options(*, keyframe, style, strength, size, fps, window, overlap) -> None:
-    if (keyframe is None) == (not style):
+def _check_options(*, keyed, style, strength, size, fps, window, overlap) -> None:
+    if keyed == style:
         raise ValueError(
-            "pass exactly one of --keyframe K (the painting paints over footage frame K) "
-            "or --style (the painting is a style reference)"
+            "pass exactly one of --keyframe K (the painting paints over footage frame K), "
+            "--keys DIR (paintings named by frame number) or --style (the painting is a style "
+            "reference)"
         )
     if not 0.0 <= strength <= 1.0:
         raise ValueError(f"--strength must be in [0, 1], got {strength}")
@@ -208,18 +232,6 @@ def _check_options(*, keyframe, style, strength, size, fps, window, overlap) -> 
         raise ValueError(f"--window must be at least 1, got {window}")
     if overlap is not None and overlap < 0:
         raise ValueError(f"--overlap must be >= 0, got {overlap}")
-
-
-def _read_painting(path: Path) -> np.ndarray:
-    if path.suffix.lower() not in IMAGE_EXTS:
-        raise MediaError(
-            f"unsupported painting type {path.suffix or '(none)'!r} for {path}; use PNG or JPG"
-        )
-    image = read_image(path)
-    h, w = image.shape[:2]
-    if min(h, w) < MIN_SIDE or max(h, w) > MAX_SIDE:
-        raise MediaError(f"painting {path} is {w}x{h}; sides must be {MIN_SIDE}..{MAX_SIDE} px")
-    return image
 
 
 def _read_config(checkpoint: str | Path | None) -> CamFuseConfig:

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 
 from ..media import FrameFolderWriter, VideoWriter, iter_frames, staged_output
 from ..models.inputs import to_uint8
 from .adapt import AdaptedFill, AdaptSettings, adapt, adapt_cache
+from .inputs import shots_within, stream_span, to_grey
 from .pipeline import BackgroundWriter, prefetch
 from .plan import RenderPlan, prepare
 from .runtime import prepare_for_inference
@@ -45,7 +48,7 @@ class RenderSummary:
 
 
 def render(
-    painting: str | Path,
+    painting: str | Path | Sequence[str | Path] | None,
     footage: str | Path,
     out: str | Path,
     *,
@@ -56,41 +59,47 @@ def render(
 ) -> RenderSummary:
     """Render ``footage`` in the manner of ``painting`` to ``out`` (a video file or a PNG folder).
 
-    ``options`` are :func:`prepare`'s keywords (keyframe= or style=True, strength, checkpoint,
-    size, window, overlap, fps, device, precision, compile, runtime, flow, overwrite,
-    max_frames).
+    ``options`` are :func:`prepare`'s keywords (keyframe= (one or several, with as many
+    paintings), keys= or style=True; mask, start, end, alpha, strength, checkpoint, size, window,
+    overlap, fps, device, precision, compile, runtime, flow, overwrite, max_frames, adapt).
     ``model`` skips loading one.
     """
     plan = prepare(painting, footage, out, **options)
     if model is None and plan.runtime == "onnx":
         from ..onnx.cache import onnx_model
 
-        n = plan.footage.frames
-        model = onnx_model(plan.checkpoint, size=plan.size, window=min(plan.window, n))
+        model = onnx_model(plan.checkpoint, size=plan.size, window=min(plan.window, len(plan.span)))
     elif model is None:
         from ..checkpoint import load_model
 
         model, _ = load_model(plan.checkpoint, plan.device)
         prepare_for_inference(model, channels_last=True, compile=plan.compile)
     start = time.perf_counter()
-    n = plan.footage.frames
+    span = plan.span
+    stream = stream_span(span, plan.keys.frames, plan.footage.shots) if plan.keys else span
     adapting = plan.adapt is not None
-    keys = _style_keys(plan, model, on_adapt) if adapting and plan.keyframe is None else None
-    fill = _adapted_fill(plan, model, on_adapt) if adapting and plan.keyframe is not None else None
+    keyed = plan.keys is not None
+    keys = _style_keys(plan, model, on_adapt, stream) if adapting and not keyed else None
+    fill = _adapted_fill(plan, model, on_adapt) if adapting and keyed else None
     _report_shots(plan)
     log.info(
-        "footage %s: %d frames %s; model at %dx%d, windows of %d (overlap %d)",
+        "footage %s: %d frames %s (rendering %d-%d); model at %dx%d, windows of %d (overlap %d)",
         plan.footage.path,
-        n,
+        plan.footage.frames,
         plan.footage.size,
+        span.start,
+        span.stop - 1,
         *plan.size,
         plan.window,
         plan.overlap,
     )
+    n = len(span)
     with staged_output(plan.out, plan.out_kind, plan.overwrite) as tmp:
         writer = _open_writer(tmp, plan)
         background = BackgroundWriter(writer.write, depth=2 * plan.window)
-        decoded = prefetch(iter_frames(plan.footage.path, n), depth=2 * plan.window)
+        decoded = prefetch(_frames(plan.footage.path, stream), depth=2 * plan.window)
+        masks = _masks(plan, stream)
+        shots = shots_within(plan.footage.shots, stream)
         common = dict(
             out_size=(plan.footage.width, plan.footage.height),
             size=plan.size,
@@ -99,19 +108,22 @@ def render(
             overlap=plan.overlap,
             precision=plan.precision,
             flow=plan.flow,
+            alpha=plan.alpha,
         )
         if keys:
-            frames = stylise_shots(model, keys, decoded, **common)
+            frames = stylise_shots(model, keys, decoded, masks=masks, **common)
         else:
             frames = stylise(
                 model,
-                plan.painting,
+                _key_paintings(plan) if keyed else plan.reference,
                 decoded,
-                total=n,
-                keyframe=plan.keyframe,
+                total=len(stream),
+                emit=range(span.start - stream.start, span.stop - stream.start),
+                keyframe=[k - stream.start for k in plan.keys.frames] if keyed else None,
                 palette=plan.palette,
                 fill=fill,
-                shots=plan.footage.shots,
+                shots=shots,
+                masks=masks,
                 **common,
             )
         try:
@@ -133,39 +145,90 @@ def render(
     )
 
 
+def _frames(path: Path, span: range) -> Iterator[np.ndarray]:
+    return islice(iter_frames(path, span.stop), span.start, None)
+
+
+def _masks(plan: RenderPlan, span: range) -> Iterator[np.ndarray] | None:
+    if plan.mask is None:
+        return None
+    return (to_grey(f) for f in _frames(plan.mask, span))
+
+
+def _key_paintings(plan: RenderPlan) -> list[np.ndarray]:
+    """The paint-overs, with the mask at each keyframe as where its paint may be carried from:
+    pixels tracked from outside it are painted by the fill (a fourth channel: the paint's alpha,
+    which must also hold the mask)."""
+    paintings = list(plan.keys.paintings)
+    if plan.mask is None:
+        return paintings
+    wanted = dict(zip(plan.keys.frames, range(len(paintings)), strict=True))
+    for i, frame in enumerate(iter_frames(plan.mask, max(wanted) + 1)):
+        if i in wanted:
+            j = wanted[i]
+            p = paintings[j]
+            m = _resize_grey(to_grey(frame), p.shape[1], p.shape[0])
+            a = p[..., 3] if p.shape[2] == 4 else np.full(p.shape[:2], 255, np.uint8)
+            inside = (a.astype(np.uint16) * m // 255).astype(np.uint8)
+            paintings[j] = np.concatenate([p[..., :3], inside[..., None]], axis=-1)
+    return paintings
+
+
+def _resize_grey(m: np.ndarray, w: int, h: int) -> np.ndarray:
+    if m.shape == (h, w):
+        return m
+    x = torch.from_numpy(m).float()[None, None]
+    return (
+        F.interpolate(x, size=(h, w), mode="bilinear", antialias=True)[0, 0].round().byte().numpy()
+    )
+
+
 def _adapted_fill(plan: RenderPlan, model, on_adapt) -> AdaptedFill | None:
-    """Train (or load from the cache) the shot painter on the keyframe pair at model size."""
+    """Train (or load from the cache) the shot painter on the keyframe pairs at model size, side
+    by side (transparent paint: the footage there)."""
     if not getattr(getattr(model, "cfg", None), "sampling", False):
         log.info("--adapt: this model has no painting-sampling path to adapt; rendering without")
         return None
-    key = next(islice(iter_frames(plan.footage.path, plan.keyframe + 1), plan.keyframe, None))
+    wanted = dict(zip(plan.keys.frames, plan.keys.paintings, strict=True))
     cpu = torch.device("cpu")
+    footage, paint = [], []
+    for i, frame in enumerate(iter_frames(plan.footage.path, max(wanted) + 1)):
+        if i in wanted:
+            key = to_model(frame, plan.size, cpu)
+            p = to_model(wanted[i], plan.size, cpu)
+            if len(p) == 4:
+                p = p[3:] * p[:3] + (1 - p[3:]) * key
+            footage.append(key)
+            paint.append(p)
     return adapt(
-        to_model(key, plan.size, cpu),
-        to_model(plan.painting, plan.size, cpu),
+        torch.cat(footage, dim=-1),
+        torch.cat(paint, dim=-1),
         AdaptSettings(steps=plan.adapt),
         cache=adapt_cache(),
         on_progress=on_adapt,
     )
 
 
-def _style_keys(plan: RenderPlan, model, on_adapt) -> list[ShotKey] | None:
+def _style_keys(plan: RenderPlan, model, on_adapt, span: range) -> list[ShotKey] | None:
     """Style role: paint the middle frame of every shot from the reference
     (:mod:`camfuse.render.style_key`) and adapt a shot painter on it; each shot is then rendered
-    in the keyframe role from its painted frame."""
+    in the keyframe role from its painted frame. ``span``: the frames rendered; keys and shots
+    are numbered from its start."""
     if not getattr(getattr(model, "cfg", None), "sampling", False):
         log.info("--adapt: this model has no painting-sampling path; the style role renders as is")
         return None
-    shots = plan.footage.shots or (range(plan.footage.frames),)
+    shots = shots_within(plan.footage.shots, span) or (range(len(span)),)
     wanted = {key_frame(r): r for r in shots}
     cpu = torch.device("cpu")
-    reference = to_model(plan.painting, plan.size, cpu, crop=True)
+    reference = to_model(plan.reference, plan.size, cpu, crop=True)
     keys = []
-    for i, frame in enumerate(iter_frames(plan.footage.path, max(wanted) + 1)):
+    for i, frame in enumerate(
+        _frames(plan.footage.path, range(span.start, span.start + max(wanted) + 1))
+    ):
         if i not in wanted:
             continue
         key = to_model(frame, plan.size, cpu)
-        log.info("style role: painting frame %d from the reference, then adapting", i)
+        log.info("style role: painting frame %d from the reference, then adapting", span.start + i)
         painted = paint_from_reference(
             key, reference, KeySettings(), cache=key_cache(), on_progress=on_adapt
         )
@@ -176,11 +239,13 @@ def _style_keys(plan: RenderPlan, model, on_adapt) -> list[ShotKey] | None:
 
 
 def _report_shots(plan: RenderPlan) -> None:
-    shots = plan.footage.shots or ()
+    shots = [
+        r for r in plan.footage.shots or () if r.stop > plan.span.start and r.start < plan.span.stop
+    ]
     if len(shots) < 2:
         return
     cuts = ", ".join(str(r.start) for r in shots[1:])
-    if plan.keyframe is None:
+    if plan.keys is None:
         log.warning(
             "%d shots (cuts at frames %s): %s per shot",
             len(shots),
@@ -190,25 +255,31 @@ def _report_shots(plan: RenderPlan) -> None:
             else "the palette is fitted",
         )
         return
-    bare = [r for r in shots if plan.keyframe not in r]
+    painted = [r for r in shots if any(k in r for k in plan.keys.frames)]
+    bare = [r for r in shots if r not in painted]
     log.warning(
-        "%d shots (cuts at frames %s); the keyframe %d paints shot %d-%d. Shots without a "
-        "keyframe (%s) are not tracked: the keyframe's %s paints them from their footage",
+        "%d shots (cuts at frames %s); keyframes %s paint shot(s) %s.%s",
         len(shots),
         cuts,
-        plan.keyframe,
-        *next((r.start, r.stop - 1) for r in shots if plan.keyframe in r),
-        ", ".join(f"{r.start}-{r.stop - 1}" for r in bare),
-        "adapted fill" if plan.adapt is not None else "colour map",
+        ", ".join(map(str, plan.keys.frames)),
+        ", ".join(f"{r.start}-{r.stop - 1}" for r in painted) or "(none in the range)",
+        f" Shots without a keyframe ({', '.join(f'{r.start}-{r.stop - 1}' for r in bare)}) are "
+        f"not tracked: the keyframes' {'adapted fill' if plan.adapt is not None else 'colour maps'} "
+        "paint them from their footage"
+        if bare
+        else "",
     )
 
 
 def _open_writer(tmp: Path, plan: RenderPlan) -> VideoWriter | FrameFolderWriter:
     if plan.out_kind == "frames":
-        return FrameFolderWriter(tmp, total=plan.footage.frames)
+        return FrameFolderWriter(tmp, total=len(plan.span), first=plan.span.start)
     if plan.footage.width % 2 or plan.footage.height % 2:
         log.warning("footage is %s: padded by 1 px to even sides for yuv420p", plan.footage.size)
-    audio = plan.footage.path if plan.footage.has_audio else None
+    whole = len(plan.span) == plan.footage.frames
+    audio = plan.footage.path if plan.footage.has_audio and whole else None
+    if plan.footage.has_audio and not whole:
+        log.warning("--start/--end: the output has no audio (the source's would not line up)")
     if audio and plan.footage.fps and plan.fps != plan.footage.fps:
         log.warning("--fps changes the frame rate but not the audio: they will drift apart")
     return VideoWriter(

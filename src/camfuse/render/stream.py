@@ -8,24 +8,27 @@ thread (:mod:`camfuse.render.pipeline`) a window ahead of the model.
 Keyframe role across windows: the painting is a paint-over of frame K. The window containing K
 gets role 0 with keyframe ``K - start`` (the decoder marks that frame); every other window gets
 role 0 with keyframe -1: the painting still depicts this scene, but no frame in the window is the
-one painted over. When K lies in two overlapping windows, both see it.
+one painted over. When K lies in two overlapping windows, both see it. With several keyframes,
+each window is conditioned on the painting of the keyframe nearest its middle; the guide carries
+all of them (:func:`camfuse.guide.track.track_keys`). The final mix with the footage (strength,
+mask, the paint's alpha) is :mod:`camfuse.render.compose`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..guide.palette import fit_palette
-from ..guide.track import RENDER_FLOW, stream_guides
+from ..guide.track import RENDER_FLOW, stream_guides, track_keys
 from ..models.inputs import fit_image, painting_size
+from .compose import Composer
+from .inputs import shots_within
 from .pipeline import prefetch
 from .runtime import autocast
 from .windows import Window, blend_windows, plan_windows
@@ -36,13 +39,13 @@ log = logging.getLogger(__name__)
 @torch.inference_mode()
 def stylise(
     model: torch.nn.Module,
-    painting: np.ndarray,
+    painting: np.ndarray | Sequence[np.ndarray],
     frames: Iterable[np.ndarray],
     *,
     total: int,
     out_size: tuple[int, int],
     size: tuple[int, int],
-    keyframe: int | None,
+    keyframe: int | Sequence[int] | None,
     strength: float = 1.0,
     window: int,
     overlap: int,
@@ -51,36 +54,36 @@ def stylise(
     flow: str = RENDER_FLOW,
     fill: Callable[[torch.Tensor], torch.Tensor] | None = None,
     shots: Sequence[range] | None = None,
+    masks: Iterable[np.ndarray] | None = None,
+    emit: range | None = None,
+    alpha: bool = False,
 ) -> Iterator[np.ndarray]:
     """Yield painterly uint8 frames at ``out_size`` (w, h), pulling ``frames`` lazily.
 
-    ``strength`` mixes the result with the footage, pixel by pixel (0: the footage, 1: the paint).
+    ``keyframe``: K with one painting (uint8 (H, W, 3|4)), or several frame numbers with a list
+    of paintings in the same order (:func:`camfuse.guide.track.track_keys`); a fourth channel is
+    the paint's alpha (0: keep the footage). None: the style role, ``painting`` is the reference.
+    ``strength`` mixes the result with the footage, pixel by pixel (0: the footage, 1: the paint);
+    ``masks`` (one uint8 (H, W) per frame at the source size, > 0 inside) limit the paint to the
+    mask, with a soft edge (:mod:`camfuse.render.compose`). ``alpha``: yield RGBA frames, the paint
+    and where it goes, instead of mixing with the footage.
+    ``total`` frames are read; ``emit`` (default all) are the ones rendered and yielded, the rest
+    only tracked through (a frame range whose keyframes lie outside it).
     ``fill`` (keyframe role): what paints the pixels the track cannot carry (the adapted shot
-    painter, :mod:`camfuse.render.adapt`; default the keyframe's colour map). ``shots``: the
-    footage's shots (:func:`camfuse.media.detect_shots`); the paint-over is not carried across a
-    cut, and the style role fits its palette again at each cut.
+    painter, :mod:`camfuse.render.adapt`; default the keyframes' colour maps). ``shots``: the
+    footage's shots (:func:`camfuse.media.detect_shots`); paint is not carried across a cut, and
+    the style role fits its palette again at each cut.
 
     ``palette`` (style role only): move the finished frames' colours onto the reference's with one
-    map fitted on the first frame (:mod:`camfuse.guide.palette`). ``precision``: "fp32" or "bf16"
+    map fitted per shot (:mod:`camfuse.guide.palette`). ``precision``: "fp32" or "bf16"
     (autocast; :mod:`camfuse.render.runtime`). ``flow``: the keyframe track's DIS preset
     (:data:`camfuse.guide.flow.PRESETS`). ``model`` is a :class:`~camfuse.models.CamFuse` or
     anything with its inference interface (:class:`camfuse.onnx.runner.OnnxModel`)."""
     device = model_device(model)
-    p = to_model(painting, size, device, crop=keyframe is None)[None]  # (1, 3, h, w)
-    if (
-        keyframe is not None
-        and painting.shape[:2] != (size[1], size[0])  # at model size: painted on this very frame
-        and abs(np.log(painting.shape[1] / painting.shape[0] * out_size[1] / out_size[0])) > 0.02
-    ):
-        log.warning(
-            "the keyframe painting's aspect ratio differs from the footage's; it is stretched to fit"
-        )
+    keys = KeyPaintings.of(painting, keyframe, size, device, out_size)
+    emit = emit if emit is not None else range(total)
     cfg = getattr(model, "cfg", None)
-    # attention over the painting's tokens is bounded like the decoder's (model.max_tokens)
-    max_tokens = getattr(cfg, "max_tokens", None)
-    pe = p if max_tokens is None else fit_image(p[0], painting_size(size, max_tokens))[None]
-    with autocast(device, precision):
-        features = model.encode_painting(pe)  # once per clip
+    encode = _painting_encoder(model, size, device, precision)
     # the network always paints fully; --strength mixes its result with the footage in pixels
     # (scaling the modality weight inside the network changed the output by under 2/255)
     s = torch.tensor([1.0], device=device)
@@ -89,7 +92,8 @@ def stylise(
     sampling = bool(getattr(cfg, "sampling", False))
 
     def run(win: Window, clip: list) -> list[torch.Tensor]:
-        role, kf = window_conditioning(keyframe, win)
+        role, kf, which = window_conditioning(keys.frames, win, offset=emit.start)
+        pe, features = encode(keys.rgb[which])
         frames_, guides = zip(*clip, strict=True) if sampling else (clip, None)
         with autocast(device, precision):
             out = model(
@@ -103,26 +107,97 @@ def stylise(
             )
         return list(out.frames[0].float().clamp(0, 1))  # T x (3, h, w)
 
-    originals: deque[np.ndarray] = deque()  # footage frames awaiting their output (strength < 1)
-    inputs = (to_model(f, size, device) for f in _tap(frames, originals, strength < 1))
-    shot = _shot_of(shots, keyframe)
+    composer = Composer(strength=strength, masks=masks, carried=keys.has_alpha, rgba=alpha)
+    inputs = (to_model(f, size, device) for f in composer.tap_frames(frames, emit))
     if sampling:  # (frame, guide) pairs, tracked along the whole shot, not per window;
         # the flow runs on a background thread, a window ahead of the model
-        guides = stream_guides(p[0], inputs, keyframe, preset=flow, fill=fill, shot=shot)
-        inputs = prefetch(guides, depth=window)
+        if keys.frames:
+            tracked = track_keys(
+                keys.stack(), inputs, keys.frames, preset=flow, fill=fill, shots=shots
+            )
+            tracked = ((t.frame, t.guide, t.alpha) for t in tracked)
+        else:
+            tracked = ((f, g, None) for f, g in stream_guides(keys.rgb[0], inputs, None))
+        inputs = prefetch(composer.tap_tracked(tracked, emit), depth=window)
+    else:
+        inputs = composer.tap_tracked(((f, None, None) for f in inputs), emit)
+        inputs = (f for f, _ in inputs)
     try:
-        outputs = blend_windows(inputs, plan_windows(total, window, overlap), run)
-        if palette and keyframe is None:
-            outputs = _per_shot_palette(outputs, p[0], shots)
+        outputs = blend_windows(inputs, plan_windows(len(emit), window, overlap), run)
+        if palette and not keys.frames:
+            outputs = _per_shot_palette(outputs, keys.rgb[0], shots_within(shots, emit))
         for y in outputs:
-            image = _to_image(y, out_size)
-            if strength < 1:
-                image = _mix(originals.popleft(), image, strength)
-            yield image
+            yield composer.compose(y, out_size)
     finally:  # on any error or early close: stop and join the guide's thread now, not at exit
         close = getattr(inputs, "close", None)
         if close is not None:
             close()
+
+
+class KeyPaintings:
+    """The paintings of a render at model size: the keyframes' (sorted by frame) or the style
+    reference (``frames`` empty)."""
+
+    def __init__(self, frames: list[int], images: list[torch.Tensor]) -> None:
+        self.frames = frames
+        self.images = images  # (3|4, h, w) each, in [0, 1]
+        self.rgb = [x[:3] for x in images]
+        self.has_alpha = any(len(x) == 4 for x in images)
+
+    @classmethod
+    def of(cls, painting, keyframe, size, device, out_size) -> KeyPaintings:
+        if keyframe is None:  # the reference, centre-cropped to the frame's aspect
+            return cls([], [to_model(painting, size, device, crop=True)])
+        frames = [keyframe] if isinstance(keyframe, int) else list(keyframe)
+        paintings = [painting] if isinstance(keyframe, int) else list(painting)
+        if len(paintings) != len(frames):
+            raise ValueError(
+                f"{len(frames)} keyframes need as many paintings, got {len(paintings)}"
+            )
+        order = sorted(range(len(frames)), key=frames.__getitem__)
+        for p in paintings:
+            _warn_aspect(p, size, out_size)
+        return cls(
+            [frames[j] for j in order], [to_model(paintings[j], size, device) for j in order]
+        )
+
+    def stack(self) -> torch.Tensor:
+        """(N, 3|4, h, w): opaque paintings get alpha 1 when any has alpha."""
+        if not self.has_alpha:
+            return torch.stack(self.rgb)
+        ones = self.rgb[0].new_ones(1, *self.rgb[0].shape[-2:])
+        return torch.stack([x if len(x) == 4 else torch.cat([x, ones]) for x in self.images])
+
+
+def _warn_aspect(painting: np.ndarray, size: tuple[int, int], out_size: tuple[int, int]) -> None:
+    if (
+        painting.shape[:2] != (size[1], size[0])  # at model size: painted on this very frame
+        and abs(np.log(painting.shape[1] / painting.shape[0] * out_size[1] / out_size[0])) > 0.02
+    ):
+        log.warning(
+            "the keyframe painting's aspect ratio differs from the footage's; it is stretched to fit"
+        )
+
+
+def _painting_encoder(model, size, device, precision):
+    """rgb (3, h, w) -> (painting input, its features), encoded once per painting."""
+    cfg = getattr(model, "cfg", None)
+    # attention over the painting's tokens is bounded like the decoder's (model.max_tokens)
+    max_tokens = getattr(cfg, "max_tokens", None)
+    cache: dict[int, tuple] = {}
+
+    def encode(rgb: torch.Tensor) -> tuple[torch.Tensor, object]:
+        if id(rgb) not in cache:
+            pe = (
+                rgb[None]
+                if max_tokens is None
+                else fit_image(rgb, painting_size(size, max_tokens))[None]
+            )
+            with autocast(device, precision):
+                cache[id(rgb)] = pe, model.encode_painting(pe)
+        return cache[id(rgb)]
+
+    return encode
 
 
 @dataclass(frozen=True)
@@ -136,18 +211,25 @@ class ShotKey:
 
 
 def stylise_shots(
-    model: torch.nn.Module, keys: Sequence[ShotKey], frames: Iterable[np.ndarray], **options
+    model: torch.nn.Module,
+    keys: Sequence[ShotKey],
+    frames: Iterable[np.ndarray],
+    *,
+    masks: Iterable[np.ndarray] | None = None,
+    **options,
 ) -> Iterator[np.ndarray]:
     """:func:`stylise` shot by shot, each shot in the keyframe role with its own painted frame
-    (:mod:`camfuse.render.style_key`); ``keys`` cover the clip in order. ``options``: stylise's
-    keywords except painting, total, keyframe, fill, shots and palette (the painted frames
-    already carry the reference's colours)."""
+    (:mod:`camfuse.render.style_key`); ``keys`` cover the clip in order (``masks``, if any, one
+    per frame). ``options``: stylise's keywords except painting, total, keyframe, fill, shots,
+    emit and palette (the painted frames already carry the reference's colours)."""
     it = iter(frames)
+    masks = iter(masks) if masks is not None else None
     for k in keys:
         yield from stylise(
             model,
             k.painting,
             islice(it, len(k.shot)),
+            masks=islice(masks, len(k.shot)) if masks is not None else None,
             total=len(k.shot),
             keyframe=k.keyframe - k.shot.start,
             fill=k.fill,
@@ -190,56 +272,34 @@ def _fit_and_apply(held: list[torch.Tensor], painting: torch.Tensor):
     return colours, [colours(x) for x in held]
 
 
-def _tap(frames: Iterable[np.ndarray], into: deque, active: bool) -> Iterator[np.ndarray]:
-    for f in frames:
-        if active:
-            into.append(f)
-        yield f
-
-
-def _mix(footage: np.ndarray, paint: np.ndarray, strength: float) -> np.ndarray:
-    """footage + strength * (paint - footage), both uint8 (H, W, 3) at the output size."""
-    f = footage.astype(np.float32)
-    return np.clip(f + strength * (paint.astype(np.float32) - f) + 0.5, 0, 255).astype(np.uint8)
-
-
-def _shot_of(shots: Sequence[range] | None, keyframe: int | None) -> range | None:
-    if not shots or keyframe is None:
-        return None
-    return next((r for r in shots if keyframe in r), None)
-
-
 def model_device(model) -> torch.device:
     """Where the model's inputs must live: a module's parameters, or a runner's ``device``."""
     device = getattr(model, "device", None)
     return device if isinstance(device, torch.device) else next(model.parameters()).device
 
 
-def window_conditioning(keyframe: int | None, win: Window) -> tuple[int, int]:
-    """(role, keyframe index within the window) for one window; see the module docstring."""
-    if keyframe is None:
-        return 1, -1
-    return 0, keyframe - win.start if win.start <= keyframe < win.stop else -1
+def window_conditioning(
+    keyframes: int | Sequence[int] | None, win: Window, *, offset: int = 0
+) -> tuple[int, int, int]:
+    """(role, keyframe index within the window, which painting) for one window of the emitted
+    frames (``offset``: the stream number of emitted frame 0); see the module docstring. With
+    several keyframes the window is conditioned on the one nearest its middle."""
+    if keyframes is None or (not isinstance(keyframes, int) and not keyframes):
+        return 1, -1, 0
+    frames = [keyframes] if isinstance(keyframes, int) else list(keyframes)
+    start, stop = offset + win.start, offset + win.stop
+    middle = (start + stop - 1) / 2
+    which = min(range(len(frames)), key=lambda j: (abs(frames[j] - middle), j))
+    k = frames[which]
+    return 0, k - start if start <= k < stop else -1, which
 
 
 def to_model(
     image: np.ndarray, size: tuple[int, int], device: torch.device, *, crop: bool = False
 ) -> torch.Tensor:
     """uint8 (H, W, 3) -> float (3, h, w) in [0, 1]; ``crop`` centre-crops to the target aspect first."""
-    x = torch.from_numpy(image).to(device).permute(2, 0, 1).float() / 255
+    x = torch.from_numpy(image).to(device).permute(2, 0, 1).float() / 255  # RGB or RGBA
     return fit_image(x, size, crop=crop)
-
-
-def _to_image(x: torch.Tensor, size: tuple[int, int]) -> np.ndarray:
-    """float (3, h, w) -> uint8 (H, W, 3) at ``size`` (w, h)."""
-    x = F.interpolate(
-        x[None].float(),
-        size=(size[1], size[0]),
-        mode="bilinear",
-        antialias=True,
-        align_corners=False,
-    )[0]
-    return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
 
 
 __all__ = ["ShotKey", "model_device", "stylise", "stylise_shots", "to_model", "window_conditioning"]

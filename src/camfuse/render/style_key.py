@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..guide.track import fit_transfer
+from ..guide.colour import fit_transfer
 from ..media import MediaError, read_image, staged_output, write_image
 from ..models.inputs import to_uint8
 

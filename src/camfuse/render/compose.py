@@ -1,0 +1,110 @@
+"""The last step of a frame: where the paint goes, mixed with the footage (or written with alpha).
+
+Each output pixel is ``footage + w * (paint - footage)`` with the weight
+
+    w = strength x mask (feathered) x the paint's carried alpha
+
+- ``strength`` (``--strength``), one number;
+- the user's ``--mask`` frame, > 0 inside, feathered by a triangle filter of finite support
+  (:func:`feather`): the edge is soft, and beyond it the weight is exactly 0, so the footage
+  there passes through bit for bit;
+- the alpha of an RGBA paint-over, carried along the track with the paint
+  (:func:`camfuse.guide.track.track_keys`): a paint layer with transparent parts.
+
+``--alpha`` writes the paint with ``w`` as its alpha channel instead (RGBA PNG frames): composited
+over the footage, it gives the same frame. :class:`Composer` collects, in frame order, the pieces
+each output needs (the source frame, its mask, the carried alpha) from the decoding and tracking
+threads, and combines them when the network's frame comes out.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..guide.merge import box_blur
+
+
+def feather(mask: np.ndarray) -> torch.Tensor:
+    """uint8 (H, W) mask, > 0 inside -> float (1, H, W) weights in [0, 1] with a soft edge of
+    about min(H, W) / 100 px; exactly 0 farther than that from the mask."""
+    radius = max(1, round(min(mask.shape) / 200))
+    x = torch.from_numpy(mask).float()[None] / 255
+    return box_blur(box_blur(x, radius), radius).clamp(0, 1)  # triangle: finite support
+
+
+class Composer:
+    """Per emitted frame: its footage and mask (tapped while decoding), its carried alpha (tapped
+    while tracking); ``compose`` mixes them with the network's output (module docstring)."""
+
+    def __init__(
+        self, *, strength: float, masks: Iterable[np.ndarray] | None, carried: bool, rgba: bool
+    ) -> None:
+        self.strength, self.rgba, self.carried = strength, rgba, carried
+        self.masks = iter(masks) if masks is not None else None
+        self.mixing = strength < 1 or self.masks is not None or carried
+        self.sources: deque[tuple[np.ndarray | None, np.ndarray | None]] = deque()
+        self.alphas: deque[torch.Tensor | None] = deque()
+
+    def tap_frames(self, frames: Iterable[np.ndarray], emit: range) -> Iterator[np.ndarray]:
+        """Pass ``frames`` through, keeping what the emitted ones' outputs will need."""
+        for i, f in enumerate(frames):
+            mask = next(self.masks) if self.masks is not None else None
+            if i in emit:
+                self.sources.append((f if self.mixing and not self.rgba else None, mask))
+            yield f
+
+    def tap_tracked(self, tracked: Iterable[tuple], emit: range) -> Iterator[tuple]:
+        """(frame, guide, alpha) -> (frame, guide) of the emitted frames only, keeping alpha."""
+        for i, (frame, guide, alpha) in enumerate(tracked):
+            if i in emit:
+                if self.carried:
+                    self.alphas.append(alpha)
+                yield frame, guide
+
+    def compose(self, paint: torch.Tensor, out_size: tuple[int, int]) -> np.ndarray:
+        """The network's (3, h, w) frame -> uint8 (H, W, 3), or (H, W, 4) with ``rgba``."""
+        image = to_image(paint, out_size)
+        source, mask = self.sources.popleft()
+        alpha = self.alphas.popleft() if self.carried else None
+        if not self.mixing and not self.rgba:
+            return image
+        weight = torch.full((1, out_size[1], out_size[0]), float(self.strength))
+        if mask is not None:
+            weight = weight * feather(mask)
+        if alpha is not None:
+            weight = weight * _resize(alpha, out_size).cpu().clamp(0, 1)
+        w = weight[0].numpy()
+        if self.rgba:
+            a = np.clip(w * 255 + 0.5, 0, 255).astype(np.uint8)
+            return np.concatenate([image, a[..., None]], axis=-1)
+        return mix(source, image, w[..., None])
+
+
+def mix(footage: np.ndarray, paint: np.ndarray, weight: float | np.ndarray) -> np.ndarray:
+    """footage + weight * (paint - footage), both uint8 (H, W, 3) at the output size; where the
+    weight is 0 the footage comes back bit for bit."""
+    f = footage.astype(np.float32)
+    return np.clip(f + weight * (paint.astype(np.float32) - f) + 0.5, 0, 255).astype(np.uint8)
+
+
+def to_image(x: torch.Tensor, size: tuple[int, int]) -> np.ndarray:
+    """float (3, h, w) -> uint8 (H, W, 3) at ``size`` (w, h)."""
+    x = _resize(x, size)
+    return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+
+
+def _resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    x = x.float()
+    if x.shape[-2:] == (size[1], size[0]):
+        return x
+    return F.interpolate(
+        x[None], size=(size[1], size[0]), mode="bilinear", antialias=True, align_corners=False
+    )[0]
+
+
+__all__ = ["Composer", "feather", "mix", "to_image"]
