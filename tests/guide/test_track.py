@@ -189,3 +189,58 @@ def test_with_guide_and_guided_collate(sample):
     assert torch.equal(batch["guide"][0], one["guide"])
     assert torch.count_nonzero(batch["guide"][1, :, :4]) == 0  # style role: no paint-over
     assert torch.equal(batch["guide"][1, :, 4:], style["footage"])
+
+
+def test_two_keyframes_mix_by_distance_in_time(moving):
+    """Keyframe 0 painted as the world, keyframe 3 as the world + 0.2: between them the carried
+    paint moves from one to the other in proportion to time, and each keyframe is exact."""
+    footage, painted = moving
+    keys = torch.stack([painted[0], (painted[3] + 0.2).clamp(0, 1)])
+    g = clip_guide(keys, footage, (0, 3), preset="medium")
+    torch.testing.assert_close(g[0, :3], keys[0])
+    torch.testing.assert_close(g[3, :3], keys[1])
+    inner = (slice(None), slice(8, -8), slice(8, -8))  # tracked from both sides
+    bright = painted[3] < 0.8  # not clipped by the +0.2
+    for t, expected in ((1, 0.2 / 3), (2, 0.4 / 3)):
+        assert g[t, 3][inner[1:]].min() == 1
+        offset = (g[t, :3] - painted[t])[inner][bright[inner]].mean()
+        assert abs(float(offset) - expected) < 0.02, (t, float(offset))
+
+
+def test_transparent_paint_carries_the_footage_and_its_alpha(moving):
+    from camfuse.guide.track import track_keys
+
+    footage, painted = moving
+    alpha = torch.ones(1, 64, 64)
+    alpha[:, :, 32:] = 0  # the right half is not painted
+    rgba = torch.cat([painted[0], alpha])
+    out = list(track_keys(rgba, footage, 0, preset="medium"))
+    assert all(t.alpha is not None and t.alpha.shape == (1, 64, 64) for t in out)
+    torch.testing.assert_close(out[0].guide[:3, :, 40:], footage[0][:, :, 40:])  # footage there
+    torch.testing.assert_close(out[0].guide[:3, :, :24], painted[0][:, :, :24])
+    later = out[3].alpha[0]
+    assert later[:, 4:20].min() > 0.99 and later[:, 44:56].max() < 0.01  # moved with the content
+
+
+def test_keyframes_in_two_shots_are_not_merged_across_the_cut(moving):
+    footage, painted = moving
+    keys = torch.stack([painted[0], (painted[3] + 0.2).clamp(0, 1)])
+    shots = [range(0, 2), range(2, 4)]
+    guides = [x for _, x in stream_guides(keys, footage, (0, 3), preset="medium", shots=shots)]
+    inner = (slice(None), slice(8, -8), slice(8, -8))
+    bright = painted[3][inner] < 0.8
+    # frame 1 is in keyframe 0's shot: nothing of keyframe 3's +0.2; frame 2 in keyframe 3's
+    assert abs(float((guides[1][:3][inner] - painted[1][inner])[bright].mean())) < 0.01
+    assert abs(float((guides[2][:3][inner] - painted[2][inner])[bright].mean()) - 0.2) < 0.01
+
+
+def test_a_region_at_the_keyframe_limits_what_its_paint_is_carried_from(moving):
+    from camfuse.guide.track import track_keys
+
+    footage, painted = moving
+    region = torch.zeros(1, 1, 64, 64)
+    region[..., :32] = 1  # the mask at the keyframe: its left half
+    out = list(track_keys(painted[0], footage, 0, preset="medium", regions=region))
+    assert out[0].guide[3, :, :32].min() == 1 and out[0].guide[3, :, 32:].max() == 0
+    conf = out[2].guide[3]  # moved by (4, 2) px: x + 4 is where a pixel came from
+    assert conf[8:-8, 8:24].min() == 1 and conf[8:-8, 32:56].max() == 0

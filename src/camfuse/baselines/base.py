@@ -26,22 +26,31 @@ class Method(Protocol):
     name: str  # short id used in reports, e.g. "flow-warp"
     label: str  # human-readable description for report tables
 
-    def __call__(self, painting: Tensor, footage: Tensor, *, keyframe: int | None) -> Tensor:
-        """painting (3, Hp, Wp), footage (T, 3, H, W) in [0, 1] -> (T, 3, H, W) in [0, 1]."""
+    def __call__(
+        self, painting: Tensor, footage: Tensor, *, keyframe: int | tuple[int, ...] | None
+    ) -> Tensor:
+        """painting (3, Hp, Wp), footage (T, 3, H, W) in [0, 1] -> (T, 3, H, W) in [0, 1].
+
+        Methods with ``multikey = True`` also take several keyframes: ``keyframe`` a tuple of
+        frame numbers and ``painting`` (N, 3, Hp, Wp), one paint-over each, in the same order."""
         ...
 
 
-def check_inputs(painting: Tensor, footage: Tensor, keyframe: int | None) -> None:
-    """ValueError with a message for shapes or a keyframe the methods cannot handle."""
-    if painting.dim() != 3 or painting.shape[0] != 3:
-        raise ValueError(f"painting must be (3, H, W), got {tuple(painting.shape)}")
+def check_inputs(painting: Tensor, footage: Tensor, keyframe: int | tuple[int, ...] | None) -> None:
+    """ValueError with a message for shapes or keyframes the methods cannot handle."""
+    keys = (keyframe,) if keyframe is None or isinstance(keyframe, int) else tuple(keyframe)
+    shape = (3,) if len(keys) == 1 and painting.dim() == 3 else (len(keys), 3)
+    if tuple(painting.shape[: len(shape)]) != shape or painting.dim() != len(shape) + 2:
+        want = "(3, H, W)" if len(shape) == 1 else f"({len(keys)}, 3, H, W)"
+        raise ValueError(f"painting must be {want}, got {tuple(painting.shape)}")
     if footage.dim() != 4 or footage.shape[1] != 3 or footage.shape[0] < 1:
         raise ValueError(f"footage must be (T, 3, H, W) with T >= 1, got {tuple(footage.shape)}")
-    if keyframe is not None and not 0 <= keyframe < footage.shape[0]:
-        raise ValueError(
-            f"keyframe {keyframe} is out of range for {footage.shape[0]} frames "
-            f"(0..{footage.shape[0] - 1})"
-        )
+    for k in keys:
+        if k is not None and not 0 <= k < footage.shape[0]:
+            raise ValueError(
+                f"keyframe {k} is out of range for {footage.shape[0]} frames "
+                f"(0..{footage.shape[0] - 1})"
+            )
 
 
 def fit_painting(painting: Tensor, size: tuple[int, int], *, crop: bool) -> Tensor:

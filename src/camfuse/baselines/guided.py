@@ -14,6 +14,7 @@ and carried as a paint-over, as ``camfuse render --style --adapt auto`` does, wi
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor
 
 from ..guide.flow import DisSettings
@@ -24,6 +25,7 @@ from .base import check_inputs, fit_painting
 
 
 class FlowWarpFill:
+    multikey = True  # several keyframes: the guide merges their tracks (camfuse.guide.track)
     name = "flow-warp-fill"
     label = "flow-warp where tracked, keyframe colour map elsewhere (no network)"
 
@@ -34,7 +36,9 @@ class FlowWarpFill:
             self.name = "flow-warp-fill-adapted"
             self.label = "flow-warp where tracked, the adapted fill elsewhere; style role: from a painted frame (no network)"
 
-    def __call__(self, painting: Tensor, footage: Tensor, *, keyframe: int | None) -> Tensor:
+    def __call__(
+        self, painting: Tensor, footage: Tensor, *, keyframe: int | tuple[int, ...] | None
+    ) -> Tensor:
         check_inputs(painting, footage, keyframe)
         frames = footage.float()
         h, w = frames.shape[-2:]
@@ -47,10 +51,22 @@ class FlowWarpFill:
             p = paint_from_reference(key, reference, KeySettings(), cache=key_cache())
             p = p.to(frames.device)
         else:
-            p = fit_painting(painting.to(frames.device), (w, h), crop=False)
+            p = painting.to(frames.device)
+            p = (
+                torch.stack([fit_painting(x, (w, h), crop=False) for x in p])
+                if p.dim() == 4
+                else fit_painting(p, (w, h), crop=False)
+            )
         fill = None
-        if self.adapt is not None:
-            fill = adapt(frames[keyframe], p, AdaptSettings(steps=self.adapt), cache=adapt_cache())
+        if self.adapt is not None:  # trained on every keyframe pair, side by side
+            keys = [keyframe] if isinstance(keyframe, int) else list(keyframe)
+            pairs = p[None] if p.dim() == 3 else p
+            fill = adapt(
+                torch.cat([frames[k] for k in keys], dim=-1),
+                torch.cat(list(pairs), dim=-1),
+                AdaptSettings(steps=self.adapt),
+                cache=adapt_cache(),
+            )
         g = clip_guide(p, frames, keyframe, preset=self.preset, fill=fill)
         trusted = g[:, 3:4]
         return (trusted * g[:, :3] + (1 - trusted) * g[:, 4:]).clamp(0, 1)

@@ -13,6 +13,7 @@ at inference time, without retraining).
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 
 from ..models.inputs import fit_image, model_size, to_uint8
@@ -52,11 +53,16 @@ class ModelMethod:
         self.name, self.label, self.size, self.strength = name, label, size, strength
         self.palette, self.precision, self.adapt = palette, precision, adapt
 
-    def __call__(self, painting: Tensor, footage: Tensor, *, keyframe: int | None) -> Tensor:
+    multikey = True  # several keyframes, as `camfuse render` takes them
+
+    def __call__(
+        self, painting: Tensor, footage: Tensor, *, keyframe: int | tuple[int, ...] | None
+    ) -> Tensor:
         check_inputs(painting, footage, keyframe)
         t, _, h, w = footage.shape
         size = model_size(w, h, self.size or max(w, h))
         fill, palette = None, self.palette
+        several = keyframe is not None and not isinstance(keyframe, int)
         if self.adapt is not None and getattr(self.model.cfg, "sampling", False):
             if keyframe is None:  # as render --style --adapt: paint the middle frame, carry it
                 keyframe, palette = key_frame(range(t)), False
@@ -64,18 +70,20 @@ class ModelMethod:
                 reference = fit_image(painting.float().cpu(), size, crop=True)
                 paint = paint_from_reference(key, reference, KeySettings(), cache=key_cache())
                 painting = paint
-            else:
-                key = fit_image(footage[keyframe].float().cpu(), size)
-                paint = fit_image(painting.float().cpu(), size)
+            else:  # every keyframe pair, side by side
+                keys = list(keyframe) if several else [keyframe]
+                paints = list(painting) if several else [painting]
+                key = torch.cat([fit_image(footage[k].float().cpu(), size) for k in keys], -1)
+                paint = torch.cat([fit_image(p.float().cpu(), size) for p in paints], -1)
             fill = adapt(key, paint, AdaptSettings(steps=self.adapt), cache=adapt_cache())
         frames = stylise(
             self.model,
-            to_uint8(painting),
+            [to_uint8(p) for p in painting] if several else to_uint8(painting),
             (to_uint8(f) for f in footage),
             total=t,
             out_size=(w, h),
             size=size,
-            keyframe=keyframe,
+            keyframe=list(keyframe) if several else keyframe,
             strength=self.strength,
             window=self.window,
             overlap=self.overlap,

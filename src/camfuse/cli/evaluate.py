@@ -51,6 +51,14 @@ def evaluate(
     keyframe: int | None = options.keyframe(
         "Real footage only: the painting paints over frame K (omit for a style reference)."
     ),
+    keys: str | None = typer.Option(
+        None,
+        "--keys",
+        metavar="SPEC",
+        help="A split only: render each keyframe clip with several keyframes (first,last | "
+        "every:N | 0,8,15; painted = the ground truth there) and compare, frame by frame, with "
+        "the first and the last alone.",
+    ),
     max_clips: int | None = typer.Option(None, "--max-clips", help="Evaluate the first N clips."),
     max_frames: int = typer.Option(48, "--max-frames", help="Real footage: frames evaluated."),
     size: int = options.size("Real footage: long side in px.", 256),
@@ -84,6 +92,7 @@ def evaluate(
             methods=names,
             painting=painting,
             keyframe=keyframe,
+            keys=keys,
             inception_weights=inception_weights,
             max_clips=max_clips,
             max_frames=max_frames,

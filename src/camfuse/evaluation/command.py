@@ -6,6 +6,7 @@ evaluation never leaves a report that looks finished.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ def run_evaluate(
     methods: str | list[str] = "all",
     painting: str | Path | None = None,
     keyframe: int | None = None,
+    keys: str | None = None,
     inception_weights: str | Path | None = None,
     max_clips: int | None = None,
     max_frames: int = 48,
@@ -41,7 +43,10 @@ def run_evaluate(
     command: str = "",
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Path:
-    """Evaluate and write ``out/{report.json, report.md, metrics.png, samples_*.png}``."""
+    """Evaluate and write ``out/{report.json, report.md, metrics.png, samples_*.png}``.
+
+    ``keys`` (a split only): compare renders with several keyframes against each of the first and
+    last alone instead (:mod:`camfuse.evaluation.keyframes`); writes report.json and report.md."""
     from ..baselines import build_methods
     from ..checkpoint import load_model
     from ..metrics import load_extractor
@@ -56,6 +61,10 @@ def run_evaluate(
     model = load_model(checkpoint, dev)  # (model, config): the config carries the window T
     baseline = load_model(baseline_checkpoint, dev) if baseline_checkpoint else None
     chosen = build_methods(methods, model=model, baseline_model=baseline, device=dev)
+    if keys is not None:
+        if not has_truth:
+            raise ValueError("--keys needs a data split (ground truth at every frame)")
+        return _compare_keys(out, clips, chosen, keys, data, checkpoint, command, on_progress)
     extractor = load_extractor(inception_weights) if has_truth else None
     with staged_output(out, "frames", overwrite=True) as tmp:
         tmp.mkdir()
@@ -74,6 +83,29 @@ def run_evaluate(
         ext = {"name": extractor.name, "standard": extractor.standard} if extractor else None
         write_report(tmp, results, title="camfuse evaluation", meta=meta, extractor=ext)
         sheets.write(tmp)
+    return out
+
+
+def _compare_keys(out, clips, methods, spec, data, checkpoint, command, on_progress) -> Path:
+    from .keyframes import compare_keyframes, keyframes_table
+
+    start = time.perf_counter()
+    results = compare_keyframes(clips, methods, spec, on_progress=on_progress)
+    meta = {
+        "command": command,
+        "data": str(data),
+        "checkpoint": str(checkpoint) if checkpoint else "bundled default",
+        "wall_time": f"{time.perf_counter() - start:.0f} s",
+    }
+    with staged_output(out, "frames", overwrite=True) as tmp:
+        tmp.mkdir()
+        head = "\n".join(f"- {k}: {v}" for k, v in meta.items() if v)
+        text = (
+            f"# camfuse evaluation: several keyframes\n\n{head}\n\n{keyframes_table(results, spec)}"
+        )
+        (tmp / "report.md").write_text(text)
+        payload = {"meta": meta, "keys": spec, "results": [r.to_dict() for r in results]}
+        (tmp / "report.json").write_text(json.dumps(payload, indent=1))
     return out
 
 

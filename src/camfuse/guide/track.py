@@ -107,9 +107,14 @@ def track_keys(
     preset: str | DisSettings = RENDER_FLOW,
     fill: Fill | None = None,
     shots: Sequence[range] | None = None,
+    regions: torch.Tensor | None = None,
 ) -> Iterator[Tracked]:
-    """The keyframe role of :func:`stream_guides` with the carried alpha (module docstring)."""
-    keys = _as_keys(painting, keyframe)
+    """The keyframe role of :func:`stream_guides` with the carried alpha (module docstring).
+
+    ``regions`` (N, 1, H, W), one per keyframe in the same order: where each keyframe's paint may
+    be carried from (a mask at the keyframe, > 0.5 inside); pixels tracked from outside it are
+    untrusted, so the fill paints them."""
+    keys = _as_keys(painting, keyframe, regions)
     cuts = sorted({r.start for r in shots or ()} - {0})
 
     def shot_of(i: int) -> int:
@@ -130,9 +135,10 @@ def track_keys(
             last = None
         nxt = _next_key(frames_of_keys, i, shot_of)
         if i in keys:
-            rgb, alpha = keys[i]
+            rgb, alpha, region = keys[i]
             if alpha is not None:  # transparent paint means "the footage here": carry that
-                keys[i] = rgb, alpha = alpha * rgb + (1 - alpha) * frame, alpha
+                rgb = alpha * rgb + (1 - alpha) * frame
+                keys[i] = rgb, alpha, region
             maps[i] = fill or fit_regression(frame, rgb)
             for f in waiting:
                 yield _untracked(f, maps[i])
@@ -142,7 +148,8 @@ def track_keys(
             for (j, f, fwd), bwd in zip(pending, back, strict=True):
                 yield _merged(f, j, last, fwd, (i, bwd), keys, maps, fill, radius)
             pending = []
-            yield Tracked(frame, torch.cat([rgb, frame.new_ones(1, h, w), maps[i](frame)]), alpha)
+            trusted = frame.new_ones(1, h, w) if region is None else (region > 0.5).float()
+            yield Tracked(frame, torch.cat([rgb, trusted, maps[i](frame)]), alpha)
             last = (i, ChainTracker(frame, preset=preset))
             continue
         fwd = last[1].step(frame) if last is not None else None
@@ -160,19 +167,22 @@ def track_keys(
 
 
 def _as_keys(
-    painting: torch.Tensor, keyframe: int | Sequence[int]
-) -> dict[int, tuple[torch.Tensor, torch.Tensor | None]]:
-    """keyframe number -> (rgb (3, H, W), alpha (1, H, W) or None)."""
+    painting: torch.Tensor, keyframe: int | Sequence[int], regions: torch.Tensor | None
+) -> dict[int, tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]]:
+    """keyframe number -> (rgb (3, H, W), alpha (1, H, W) or None, region (1, H, W) or None)."""
     frames = [keyframe] if isinstance(keyframe, int) else list(keyframe)
     paintings = painting[None] if painting.dim() == 3 else painting
     if len(paintings) != len(frames) or paintings.shape[1] not in (3, 4):
         raise ValueError(
             f"{len(frames)} keyframes need as many (3|4, H, W) paintings, got {tuple(painting.shape)}"
         )
+    if regions is not None and len(regions) != len(frames):
+        raise ValueError(f"{len(frames)} keyframes need as many regions, got {len(regions)}")
     if min(frames, default=-1) < 0 or len(set(frames)) != len(frames):
         raise ValueError(f"keyframes must be distinct frame numbers >= 0, got {frames}")
     return {
-        k: (p[:3], p[3:] if len(p) == 4 else None) for k, p in zip(frames, paintings, strict=True)
+        k: (p[:3], p[3:] if len(p) == 4 else None, regions[j] if regions is not None else None)
+        for j, (k, p) in enumerate(zip(frames, paintings, strict=True))
     }
 
 
@@ -197,6 +207,14 @@ def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius) -> Tracked:
         sides.append((bwd[0], *bwd[1]))
     span = abs(sides[-1][0] - sides[0][0])
     weights = [1 - abs(i - k) / span if span else 1.0 for k, _, _ in sides]
+    sides = [  # tracked from outside a keyframe's region: not trusted
+        (
+            k,
+            flow,
+            v if keys[k][2] is None else v * (backward_warp(keys[k][2][None], flow[None])[0] > 0.5),
+        )
+        for k, flow, v in sides
+    ]
     paint = [backward_warp(keys[k][0][None], flow[None])[0] for k, flow, _ in sides]
     valid = torch.stack([v for _, _, v in sides]).amax(0)
     if fill is None:

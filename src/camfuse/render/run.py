@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..media import FrameFolderWriter, VideoWriter, iter_frames, staged_output
 from ..models.inputs import to_uint8
@@ -115,7 +114,7 @@ def render(
         else:
             frames = stylise(
                 model,
-                _key_paintings(plan) if keyed else plan.reference,
+                list(plan.keys.paintings) if keyed else plan.reference,
                 decoded,
                 total=len(stream),
                 emit=range(span.start - stream.start, span.stop - stream.start),
@@ -124,6 +123,7 @@ def render(
                 fill=fill,
                 shots=shots,
                 masks=masks,
+                regions=_key_regions(plan) if keyed else None,
                 **common,
             )
         try:
@@ -155,32 +155,14 @@ def _masks(plan: RenderPlan, span: range) -> Iterator[np.ndarray] | None:
     return (to_grey(f) for f in _frames(plan.mask, span))
 
 
-def _key_paintings(plan: RenderPlan) -> list[np.ndarray]:
-    """The paint-overs, with the mask at each keyframe as where its paint may be carried from:
-    pixels tracked from outside it are painted by the fill (a fourth channel: the paint's alpha,
-    which must also hold the mask)."""
-    paintings = list(plan.keys.paintings)
+def _key_regions(plan: RenderPlan) -> list[np.ndarray] | None:
+    """The mask at each keyframe (in the keys' order): where its paint may be carried from."""
     if plan.mask is None:
-        return paintings
-    wanted = dict(zip(plan.keys.frames, range(len(paintings)), strict=True))
-    for i, frame in enumerate(iter_frames(plan.mask, max(wanted) + 1)):
-        if i in wanted:
-            j = wanted[i]
-            p = paintings[j]
-            m = _resize_grey(to_grey(frame), p.shape[1], p.shape[0])
-            a = p[..., 3] if p.shape[2] == 4 else np.full(p.shape[:2], 255, np.uint8)
-            inside = (a.astype(np.uint16) * m // 255).astype(np.uint8)
-            paintings[j] = np.concatenate([p[..., :3], inside[..., None]], axis=-1)
-    return paintings
-
-
-def _resize_grey(m: np.ndarray, w: int, h: int) -> np.ndarray:
-    if m.shape == (h, w):
-        return m
-    x = torch.from_numpy(m).float()[None, None]
-    return (
-        F.interpolate(x, size=(h, w), mode="bilinear", antialias=True)[0, 0].round().byte().numpy()
-    )
+        return None
+    wanted = set(plan.keys.frames)
+    frames = iter_frames(plan.mask, max(wanted) + 1)
+    found = {i: to_grey(f) for i, f in enumerate(frames) if i in wanted}
+    return [found[k] for k in plan.keys.frames]
 
 
 def _adapted_fill(plan: RenderPlan, model, on_adapt) -> AdaptedFill | None:

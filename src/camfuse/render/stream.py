@@ -55,6 +55,7 @@ def stylise(
     fill: Callable[[torch.Tensor], torch.Tensor] | None = None,
     shots: Sequence[range] | None = None,
     masks: Iterable[np.ndarray] | None = None,
+    regions: Sequence[np.ndarray] | None = None,
     emit: range | None = None,
     alpha: bool = False,
 ) -> Iterator[np.ndarray]:
@@ -65,8 +66,10 @@ def stylise(
     the paint's alpha (0: keep the footage). None: the style role, ``painting`` is the reference.
     ``strength`` mixes the result with the footage, pixel by pixel (0: the footage, 1: the paint);
     ``masks`` (one uint8 (H, W) per frame at the source size, > 0 inside) limit the paint to the
-    mask, with a soft edge (:mod:`camfuse.render.compose`). ``alpha``: yield RGBA frames, the paint
-    and where it goes, instead of mixing with the footage.
+    mask, with a soft edge (:mod:`camfuse.render.compose`); ``regions`` (uint8 (H, W) per
+    keyframe, in the paintings' order: the mask at each keyframe) limit what each keyframe's paint
+    is carried from. ``alpha``: yield RGBA frames, the paint and where it goes, instead of mixing
+    with the footage.
     ``total`` frames are read; ``emit`` (default all) are the ones rendered and yielded, the rest
     only tracked through (a frame range whose keyframes lie outside it).
     ``fill`` (keyframe role): what paints the pixels the track cannot carry (the adapted shot
@@ -80,7 +83,7 @@ def stylise(
     (:data:`camfuse.guide.flow.PRESETS`). ``model`` is a :class:`~camfuse.models.CamFuse` or
     anything with its inference interface (:class:`camfuse.onnx.runner.OnnxModel`)."""
     device = model_device(model)
-    keys = KeyPaintings.of(painting, keyframe, size, device, out_size)
+    keys = KeyPaintings.of(painting, keyframe, size, device, out_size, regions)
     emit = emit if emit is not None else range(total)
     cfg = getattr(model, "cfg", None)
     encode = _painting_encoder(model, size, device, precision)
@@ -113,8 +116,9 @@ def stylise(
         # the flow runs on a background thread, a window ahead of the model
         if keys.frames:
             tracked = track_keys(
-                keys.stack(), inputs, keys.frames, preset=flow, fill=fill, shots=shots
-            )
+                keys.stack(), inputs, keys.frames, preset=flow, fill=fill, shots=shots,
+                regions=keys.regions,
+            )  # fmt: skip
             tracked = ((t.frame, t.guide, t.alpha) for t in tracked)
         else:
             tracked = ((f, g, None) for f, g in stream_guides(keys.rgb[0], inputs, None))
@@ -138,14 +142,17 @@ class KeyPaintings:
     """The paintings of a render at model size: the keyframes' (sorted by frame) or the style
     reference (``frames`` empty)."""
 
-    def __init__(self, frames: list[int], images: list[torch.Tensor]) -> None:
+    def __init__(
+        self, frames: list[int], images: list[torch.Tensor], regions: torch.Tensor | None = None
+    ) -> None:
         self.frames = frames
+        self.regions = regions  # (N, 1, h, w): where each keyframe's paint may be carried from
         self.images = images  # (3|4, h, w) each, in [0, 1]
         self.rgb = [x[:3] for x in images]
         self.has_alpha = any(len(x) == 4 for x in images)
 
     @classmethod
-    def of(cls, painting, keyframe, size, device, out_size) -> KeyPaintings:
+    def of(cls, painting, keyframe, size, device, out_size, regions=None) -> KeyPaintings:
         if keyframe is None:  # the reference, centre-cropped to the frame's aspect
             return cls([], [to_model(painting, size, device, crop=True)])
         frames = [keyframe] if isinstance(keyframe, int) else list(keyframe)
@@ -157,9 +164,12 @@ class KeyPaintings:
         order = sorted(range(len(frames)), key=frames.__getitem__)
         for p in paintings:
             _warn_aspect(p, size, out_size)
-        return cls(
-            [frames[j] for j in order], [to_model(paintings[j], size, device) for j in order]
-        )
+        limits = None
+        if regions is not None:
+            grey = [np.repeat(regions[j][..., None], 3, -1) for j in order]
+            limits = torch.stack([to_model(g, size, device)[:1] for g in grey])
+        images = [to_model(paintings[j], size, device) for j in order]
+        return cls([frames[j] for j in order], images, limits)
 
     def stack(self) -> torch.Tensor:
         """(N, 3|4, h, w): opaque paintings get alpha 1 when any has alpha."""
