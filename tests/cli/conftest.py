@@ -34,6 +34,18 @@ def media(tmp_path_factory) -> Path:
     write_image(d / "paint.png", (rng.random((48, 64, 3)) * 255).astype(np.uint8))
     (d / "paint.bmp").write_bytes((d / "paint.png").read_bytes())
     (d / "broken.png").write_bytes((d / "paint.png").read_bytes()[:200])
+    write_image(d / "wide.png", (rng.random((30, 100, 3)) * 255).astype(np.uint8))
+    for name, files in {
+        "keys_range": ["00099.png"],
+        "keys_dup": ["00003.png", "3.jpg"],
+        "keys_name": ["key.png"],
+    }.items():
+        (d / name).mkdir()
+        for f in files:
+            write_image(d / name / f, (rng.random((48, 64, 3)) * 255).astype(np.uint8))
+    (d / "mask_small").mkdir()
+    for i in range(12):
+        write_image(d / "mask_small" / f"{i:03d}.png", np.full((24, 32, 3), 255, np.uint8))
     torch.manual_seed(0)
     cfg = load_config("tiny")
     save_checkpoint(d / "tiny", CamFuse(cfg.model), cfg, note="random init, for tests")

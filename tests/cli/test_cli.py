@@ -105,6 +105,23 @@ BAD = {
     "bad device": (["--device", "tpu", "--style"], "unknown device"),
     "bad flow": (["--flow", "slow", "--keyframe", "0"], "unknown --flow 'slow'; choose one of"),
     "unknown option": (["--style", "--colour", "red"], "No such option"),
+    "webp painting missing": (["--painting", "{m}/nope.webp", "--style"], "not found"),
+    "mask frame count": (["--keyframe", "0", "--mask", "{m}/frames"], "mask .* 5 frames of 44x36"),
+    "mask size": (["--keyframe", "0", "--mask", "{m}/mask_small"], "mask .* 12 frames of 32x24"),
+    "mask missing": (["--style", "--mask", "{m}/nope.mp4"], "not found"),
+    "keys out of range": (["--painting", "-", "--keys", "{m}/keys_range"], "keyframe 99 is out"),
+    "keys duplicated": (["--painting", "-", "--keys", "{m}/keys_dup"], "names frame 3 twice"),
+    "keys empty": (["--painting", "-", "--keys", "{m}/empty"], "no PNG/JPG"),
+    "keys not numbered": (["--painting", "-", "--keys", "{m}/keys_name"], "frame number"),
+    "keys missing": (["--painting", "-", "--keys", "{m}/nope"], "not found"),
+    "keys and painting": (["--keys", "{m}/keys_range"], "not both"),
+    "keys and style": (["--painting", "-", "--keys", "{m}/keys_range", "--style"], "exactly one"),
+    "fewer paintings": (["--keyframe", "2", "--keyframe", "5"], "2 --keyframe and 1 --painting"),
+    "painting aspect": (["--painting", "{m}/wide.png", "--keyframe", "0"], "aspect ratio"),
+    "alpha to a video": (["--keyframe", "0", "--alpha"], "--alpha writes RGBA PNG"),
+    "start out of range": (["--style", "--start", "12"], "--start 12 is out of range"),
+    "end before start": (["--style", "--start", "5", "--end", "5"], "--end must be in 6..12"),
+    "end beyond": (["--style", "--end", "13"], "--end must be in"),
 }
 
 
@@ -119,11 +136,12 @@ def test_bad_input_is_one_line_exit_2_and_leaves_nothing(media, tmp_path, capsys
         "--device": "cpu",
     }
     rest, words = [], iter(extra)
-    for word in words:  # an option named in `extra` replaces its default
+    for word in words:  # an option named in `extra` replaces its default ("-": leaves it out)
         if word in opts:
             opts[word] = next(words).format(m=media, t=tmp_path)
         else:
-            rest.append(word)
+            rest.append(word.format(m=media, t=tmp_path))
+    opts = {k: v for k, v in opts.items() if v != "-"}
     before = listing(media, tmp_path)
     code, _, err = run(capsys, "render", *[x for kv in opts.items() for x in kv], *rest)
     assert code == 2, (case, code, err)
@@ -289,3 +307,32 @@ def test_render_does_not_import_training(media, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert probe_footage(tmp_path / "o.mp4").frames == 5
+
+
+def test_render_with_several_keyframes_a_webp_key_and_a_range(media, tmp_path, capsys):
+    from PIL import Image
+
+    paint = media / "paint.png"
+    code, out, err = run(
+        capsys,
+        *render_args(media, "clip.mp4", str(tmp_path / "a") + "/", "--keyframe", 0),
+        *("--keyframe", 11, "--painting", paint, "--start", 2, "--end", 6),
+    )
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
+        f"frame_{i:06d}.png" for i in range(2, 6)
+    ]
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    Image.open(paint).save(keys / "0004.webp")
+    code, out, err = run(
+        capsys,
+        *render_args(media, "clip.mp4", str(tmp_path / "b") + "/", "--keys", keys, "--alpha"),
+    )
+    assert code == 2 and "not both" in err  # render_args passes --painting: it must go
+    args = render_args(media, "clip.mp4", str(tmp_path / "b") + "/", "--keys", keys, "--alpha")
+    i = args.index("--painting")
+    code, out, err = run(capsys, *args[:i], *args[i + 2 :])
+    assert code == 0, err
+    frames = sorted((tmp_path / "b").iterdir())
+    assert len(frames) == 12 and Image.open(frames[0]).mode == "RGBA"

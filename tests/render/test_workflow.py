@@ -69,7 +69,11 @@ def test_outside_the_mask_the_footage_passes_through_bit_for_bit(shot, tmp_path)
         assert np.array_equal(frame[:, 30:], src[:, 30:]), t  # beyond the soft edge: untouched
         assert np.abs(frame[:, :18, 0].astype(int) - src[:, :18, 0]).mean() > 20  # painted
     edge = out[3][:, 22:27, 0].astype(int) - _source(shot, 3)[:, 22:27, 0]
-    assert 0 < np.abs(edge).mean() < np.abs(out[3][:, :18, 0].astype(int) - _source(shot, 3)[:, :18, 0]).mean()
+    assert (
+        0
+        < np.abs(edge).mean()
+        < np.abs(out[3][:, :18, 0].astype(int) - _source(shot, 3)[:, :18, 0]).mean()
+    )
 
 
 def test_transparent_paint_keeps_the_footage_and_alpha_output_says_where(shot, tmp_path):
