@@ -336,3 +336,29 @@ def test_render_with_several_keyframes_a_webp_key_and_a_range(media, tmp_path, c
     assert code == 0, err
     frames = sorted((tmp_path / "b").iterdir())
     assert len(frames) == 12 and Image.open(frames[0]).mode == "RGBA"
+
+
+def test_frames_exports_frames_named_by_number_for_keys(media, tmp_path, capsys):
+    from camfuse.media import iter_frames, read_image
+
+    code, out, err = run(
+        capsys, "frames", "--footage", media / "frames", "--out", tmp_path / "k", "--every", 2
+    )
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "k").iterdir()) == [
+        "00000.png", "00002.png", "00004.png"
+    ]  # fmt: skip
+    source = list(iter_frames(media / "frames"))
+    assert (read_image(tmp_path / "k" / "00002.png") == source[2]).all()  # lossless, unchanged
+    for argv, message in [
+        (["--at", "3,99"], "frame 99 is out of range"),
+        (["--at", "x"], "--at takes frame numbers"),
+        ([], "exactly one of --at"),
+        (["--every", "0"], "--every must be"),
+    ]:
+        before = listing(tmp_path)
+        code, _, err = run(
+            capsys, "frames", "--footage", media / "frames", "--out", tmp_path / "bad", *argv
+        )
+        assert code == 2 and err.startswith("error: ") and message in err, err
+        assert listing(tmp_path) == before

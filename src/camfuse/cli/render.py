@@ -167,6 +167,38 @@ def render(
 
 
 @app.command()
+def frames(
+    footage: str = typer.Option(..., "--footage", "-f", metavar="VIDEO|DIR", help="The footage."),
+    out: str = typer.Option(..., "--out", "-o", metavar="DIR", help="Folder for the PNGs."),
+    at: str | None = typer.Option(
+        None, "--at", metavar="K,K,...", help="Frame numbers to export, e.g. 0,30,60."
+    ),
+    every: int | None = typer.Option(
+        None, "--every", metavar="N", help="Every N-th frame from 0 (and the last one)."
+    ),
+    overwrite: bool = options.overwrite("--out"),
+) -> None:
+    """Export frames to paint over, named by frame number (00030.png): paint them, then render
+    with --keys DIR."""
+    from ..media import export_frames, probe_footage
+
+    if (at is None) == (every is None):
+        raise ValueError("pass exactly one of --at K,K,... or --every N")
+    if at is not None:
+        parts = [p.strip() for p in at.split(",") if p.strip()]
+        if not parts or not all(p.isdigit() for p in parts):
+            raise ValueError(f"--at takes frame numbers separated by commas, got {at!r}")
+        wanted = [int(p) for p in parts]
+    else:
+        if every < 1:
+            raise ValueError(f"--every must be >= 1, got {every}")
+        n = probe_footage(footage).frames
+        wanted = [*range(0, n, every), n - 1]
+    files = export_frames(footage, out, wanted, overwrite=overwrite)
+    typer.echo(f"exported {len(files)} frames -> {out}")
+
+
+@app.command()
 def demo(
     out: str = typer.Option(
         "camfuse-demo",

@@ -1,13 +1,21 @@
 """Media: the only code that touches PyAV, image files and output paths.
 
 - ``images``: read/write stills (RGB uint8), :class:`MediaError`, size limits.
-- ``footage``: probe (decode once, refuse truncation) and iterate a video or a frame folder.
+- ``footage``: probe (decode once, refuse truncation) and iterate a video or a frame folder;
+  export frames to paint over.
 - ``shots``: shot cuts (PySceneDetect), found frame by frame in the probe's decoding pass.
 - ``writers``: H.264 with the source's audio, or a PNG frame folder.
 - ``outputs``: ``--out`` checks and staged (temporary-name, then rename) outputs.
 """
 
-from .footage import VIDEO_EXTS, FootageInfo, bundled_clip, iter_frames, probe_footage
+from .footage import (
+    VIDEO_EXTS,
+    FootageInfo,
+    bundled_clip,
+    export_frames,
+    iter_frames,
+    probe_footage,
+)
 from .images import (
     IMAGE_EXTS,
     MAX_SIDE,
@@ -47,6 +55,7 @@ __all__ = [
     "check_output",
     "clean_stale",
     "detect_shots",
+    "export_frames",
     "is_frame_output",
     "frame_files",
     "iter_frames",

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -34,7 +34,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from .images import MediaError, check_dims, frame_files, read_image
+from .images import MediaError, check_dims, frame_files, read_image, write_image
+from .outputs import check_output, staged_output
 from .shots import ShotDetector
 
 VIDEO_EXTS = {".mp4", ".mov", ".mkv", ".webm", ".gif"}
@@ -115,6 +116,34 @@ def probe_footage(
         info = FootageInfo(path, "video", n, width, height, fps, audio, cuts)
     check_dims(info.width, info.height, f"footage {path}")
     return info
+
+
+def export_frames(
+    path: str | Path, out: str | Path, frames: Iterable[int], *, overwrite: bool = False
+) -> list[Path]:
+    """Write the given frames of footage as PNGs named by frame number (``00012.png``, the
+    ``--keys`` convention) into the folder ``out``, atomically; returns the files."""
+    info = probe_footage(path)
+    wanted = sorted(set(frames))
+    if not wanted:
+        raise MediaError("no frames to export")
+    bad = [i for i in wanted if not 0 <= i < info.frames]
+    if bad:
+        raise MediaError(
+            f"frame {bad[0]} is out of range: the footage has {info.frames} frames "
+            f"(0..{info.frames - 1})"
+        )
+    out = Path(out)
+    check_output(out, [info.path], overwrite, owned=lambda f: f.suffix == ".png")
+    digits = max(5, len(str(info.frames - 1)))
+    names = [f"{i:0{digits}d}.png" for i in wanted]
+    with staged_output(out, "frames", overwrite) as tmp:
+        tmp.mkdir()
+        keep = dict(zip(wanted, names, strict=True))
+        for i, frame in enumerate(iter_frames(info.path, wanted[-1] + 1)):
+            if i in keep:
+                write_image(tmp / keep[i], frame)
+    return [out / n for n in names]
 
 
 def iter_frames(path: str | Path, max_frames: int | None = None) -> Iterator[np.ndarray]:
