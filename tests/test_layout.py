@@ -14,7 +14,7 @@ SRC = Path(__file__).parents[1] / "src"
 PACKAGE = SRC / "camfuse"
 
 # Each unit (a subpackage or a top-level module) may import only units of a lower or equal layer:
-# cli -> demo/ui -> evaluation -> training -> baselines -> render -> onnx -> checkpoint/losses/data/
+# cli -> demo/ui/batch -> evaluation -> training -> baselines -> render -> onnx -> checkpoint/losses/data/
 # metrics -> models/guide/media -> config. The root package (public API) is left out.
 LAYERS = {
     "config": 0,
@@ -32,6 +32,7 @@ LAYERS = {
     "evaluation": 7,
     "demo": 8,
     "ui": 8,
+    "batch": 8,
     "cli": 9,
     "__main__": 10,
 }

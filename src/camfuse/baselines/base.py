@@ -38,8 +38,9 @@ class Method(Protocol):
 
 def check_inputs(painting: Tensor, footage: Tensor, keyframe: int | tuple[int, ...] | None) -> None:
     """ValueError with a message for shapes or keyframes the methods cannot handle."""
-    keys = (keyframe,) if keyframe is None or isinstance(keyframe, int) else tuple(keyframe)
-    shape = (3,) if len(keys) == 1 and painting.dim() == 3 else (len(keys), 3)
+    single = keyframe is None or isinstance(keyframe, int)
+    keys = (keyframe,) if single else tuple(keyframe)
+    shape = (3,) if single else (len(keys), 3)
     if tuple(painting.shape[: len(shape)]) != shape or painting.dim() != len(shape) + 2:
         want = "(3, H, W)" if len(shape) == 1 else f"({len(keys)}, 3, H, W)"
         raise ValueError(f"painting must be {want}, got {tuple(painting.shape)}")

@@ -1,0 +1,19 @@
+"""``camfuse batch``: many shots from one manifest, on Ray, resumable.
+
+- ``manifest``: YAML/CSV shots, defaults, type checks naming the row, the render's own checks.
+- ``runner``: Ray workers that load the model once; skips, failures, records and the summary.
+"""
+
+from .manifest import ManifestError, Shot, check_shots, read_manifest
+from .runner import BatchSummary, Progress, ShotResult, run_batch
+
+__all__ = [
+    "BatchSummary",
+    "ManifestError",
+    "Progress",
+    "Shot",
+    "ShotResult",
+    "check_shots",
+    "read_manifest",
+    "run_batch",
+]
