@@ -55,18 +55,23 @@ def main() -> None:
             frames = sorted(out.glob("frame_*.png"))
             if len(rows) < 3:
                 rows.append([np.asarray(Image.open(frames[i]).convert("RGB")) for i in picks])
-    gap = 4
-    h, w = rows[0][0].shape[:2]
-    sheet = np.full((len(rows) * (h + gap) + gap, len(picks) * (w + gap) + gap, 3), 255, np.uint8)
-    for r, row in enumerate(rows):
-        for c, tile in enumerate(row):
-            y, x = gap + r * (h + gap), gap + c * (w + gap)
-            sheet[y : y + h, x : x + w] = tile[:h, :w]
-    save_sheet(sheet, args.out)
+    save_sheet(tile_rows(rows), args.out)
     print(f"frames {picks}; rows: footage, --adapt off, --adapt auto -> {args.out}")
 
 
 MAX_WIDTH = 1800  # px: sheets of HD footage are scaled down to keep the docs light
+
+
+def tile_rows(rows: list[list[np.ndarray]], gap: int = 4) -> np.ndarray:
+    """Rows of equal-sized RGB tiles on a white sheet, ``gap`` px apart."""
+    h, w = rows[0][0].shape[:2]
+    cols = max(len(r) for r in rows)
+    sheet = np.full((len(rows) * (h + gap) + gap, cols * (w + gap) + gap, 3), 255, np.uint8)
+    for r, row in enumerate(rows):
+        for c, tile in enumerate(row):
+            y, x = gap + r * (h + gap), gap + c * (w + gap)
+            sheet[y : y + h, x : x + w] = tile[:h, :w]
+    return sheet
 
 
 def save_sheet(sheet: np.ndarray, out: Path) -> None:

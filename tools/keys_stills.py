@@ -20,6 +20,7 @@ from itertools import islice
 from pathlib import Path
 
 import numpy as np
+from adapt_stills import save_sheet, tile_rows  # tools/ is on sys.path when run as a script
 from PIL import Image
 
 from camfuse.media import iter_frames, probe_footage, write_image
@@ -69,7 +70,7 @@ def main() -> None:
                 np.asarray(Image.open(out / f"frame_{i:06d}.png").convert("RGB")) for i in picks
             ]
             rows.append((label, images))
-    _sheet(rows, picks, args.out)
+    save_sheet(tile_rows([images for _, images in rows]), args.out)
     print(f"rows: {', '.join(r for r, _ in rows)}; frames {picks} -> {args.out}")
 
 
@@ -84,22 +85,6 @@ def _mask(args, tmp: Path) -> Path:
     for i in range(info.frames):
         write_image(folder / f"{i:05d}.png", m)
     return folder
-
-
-def _sheet(rows, picks, out: Path, max_width: int = 1800) -> None:
-    gap = 4
-    h, w = rows[0][1][0].shape[:2]
-    sheet = np.full((len(rows) * (h + gap) + gap, len(picks) * (w + gap) + gap, 3), 255, np.uint8)
-    for r, (_, images) in enumerate(rows):
-        for c, im in enumerate(images):
-            y, x = gap + r * (h + gap), gap + c * (w + gap)
-            sheet[y : y + h, x : x + w] = im
-    image = Image.fromarray(sheet)
-    if image.width > max_width:
-        image = image.resize(
-            (max_width, round(image.height * max_width / image.width)), Image.LANCZOS
-        )
-    image.save(out, quality=90)
 
 
 if __name__ == "__main__":

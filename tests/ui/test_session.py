@@ -108,3 +108,15 @@ def test_cancel_stops_the_render_and_leaves_nothing(inputs, tmp_path):
         assert not any("render" in p.name for p in set(s.root.rglob("*")) - before)
     finally:
         shutil.rmtree(s.root, ignore_errors=True)
+
+
+def test_renders_from_all_tabs_share_one_queue_slot():
+    """Two tabs' renders (and previews) wait for each other instead of interleaving; scrubbing
+    and the other quick actions never wait behind a render."""
+    from camfuse.ui import build_app
+
+    fns = {fn.name: fn for fn in build_app().fns.values()}
+    for name in ("render", "preview"):
+        assert (fns[name].concurrency_id, fns[name].concurrency_limit) == ("render", 1)
+    for name in ("load", "scrub", "add_key", "cancel"):
+        assert fns[name].concurrency_limit is None and fns[name].concurrency_id != "render"
