@@ -5,13 +5,14 @@
 The shots are the bundled clips cut at their scene cuts (bikes: 5 shots, carphone: 2 halves),
 each a keyframe-role render from its first frame painted by the ``oil`` painter (a stand-in
 paint-over), with the bundled model at its training size. Each run renders every shot from
-scratch (a fresh output folder) and its wall time includes starting Ray and loading the model
+scratch (a fresh output folder and an empty adaptation cache) and its wall time includes starting Ray and loading the model
 in every worker. Prints a markdown table; run it alone on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import time
 from itertools import islice
@@ -62,6 +63,9 @@ def main() -> None:
     for w in (int(x) for x in args.workers.split(",")):
         out = args.out / f"workers-{w}"
         shutil.rmtree(out, ignore_errors=True)
+        cache = args.out / f"cache-{w}"  # adaptation starts cold in every run (Ray's workers
+        shutil.rmtree(cache, ignore_errors=True)  # inherit this environment at ray.init)
+        os.environ["CAMFUSE_CACHE"] = str(cache)
         start = time.perf_counter()
         summary = run_batch(manifest, out, workers=w)
         seconds = time.perf_counter() - start

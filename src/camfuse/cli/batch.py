@@ -21,8 +21,12 @@ def batch(
     out: str = typer.Option(
         ..., "--out", "-o", metavar="DIR", help="Folder for every shot's output."
     ),
-    workers: int = typer.Option(
-        1, "--workers", "-w", help="Ray workers (local: the cores are shared among them)."
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        "-w",
+        help="Ray workers, each loading the model once (default: one per core locally, "
+        "1 on a cluster).",
     ),
     ray_address: str | None = typer.Option(
         None,
