@@ -32,3 +32,8 @@ def translating_clip(
     footage = torch.stack([crop(world, t) for t in range(frames)])
     painted = torch.stack([crop(world.flip(0), t) for t in range(frames)])
     return footage, painted
+
+
+def noise_image(seed: int, h: int = 32, w: int = 32) -> torch.Tensor:
+    """(3, h, w) uniform noise in [0, 1], reproducible by seed."""
+    return torch.rand(3, h, w, generator=torch.Generator().manual_seed(seed))

@@ -6,10 +6,10 @@ import pytest
 import torch
 
 from camfuse.data.synth import generate_sample
-from camfuse.guide.colour import ColourMap, fit_regression, fit_transfer
+from camfuse.guide.colour import fit_regression
 from camfuse.guide.track import CHANNELS, clip_guide, stream_guides
 from camfuse.training.datamodule import guided_collate, with_guide
-from tests.motion import translating_clip
+from tests.motion import noise_image, translating_clip
 
 
 @pytest.fixture(scope="module")
@@ -21,10 +21,6 @@ def sample() -> dict:
 @pytest.fixture(scope="module")
 def moving() -> tuple[torch.Tensor, torch.Tensor]:
     return translating_clip(frames=4, step=(2, 1))
-
-
-def _image(seed: int, h: int = 32, w: int = 32) -> torch.Tensor:
-    return torch.rand(3, h, w, generator=torch.Generator().manual_seed(seed))
 
 
 def test_keyframe_guide_is_the_painting_with_full_confidence(sample):
@@ -64,69 +60,9 @@ def test_confidence_is_binary(moving):
     assert set(conf.unique().tolist()) == {0.0, 1.0}
 
 
-def _quadratic_map(seed: int) -> ColourMap:
-    g = torch.Generator().manual_seed(seed)
-    m = 0.1 * torch.randn(10, 3, generator=g)
-    m[:3] += 0.5 * torch.eye(3)
-    m[3] += 0.2
-    return ColourMap(m, quadratic=True)
-
-
-AFFINE = ColourMap(
-    torch.tensor([[0.6, 0.1, 0.0], [0.0, 0.5, 0.2], [0.1, 0.0, 0.7], [0.1, 0.2, 0.05]]),
-    quadratic=False,
-)
-
-
-@pytest.mark.parametrize("known", [_quadratic_map(0), _quadratic_map(1), AFFINE])
-def test_fit_regression_recovers_a_known_colour_map(known):
-    x = _image(0)
-    y = known(x)
-    fitted = fit_regression(x, y)
-    assert fitted.quadratic and fitted.matrix.shape == (10, 3)
-    before = (x - y).abs().mean()
-    err = (fitted(x) - y).abs().mean()
-    assert err < 0.01 and err < 0.05 * before, (float(err), float(before))
-    # it is a colour function: it generalises to pixels it was not fitted on
-    other = _image(1)
-    assert (fitted(other) - known(other)).abs().mean() < 0.015
-
-
-def test_colour_map_keeps_shape_and_range():
-    frames = torch.rand(2, 3, 16, 24)
-    out = _quadratic_map(0)(frames)
-    assert out.shape == frames.shape and out.dtype == frames.dtype
-    assert 0 <= out.min() and out.max() <= 1
-
-
-def _stats(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    v = x.reshape(3, -1).double()
-    return v.mean(1), torch.cov(v)
-
-
-def test_fit_transfer_moves_mean_and_covariance_onto_the_target():
-    source = 0.5 * _image(2)
-    t = _image(3, 48, 40)  # unaligned, another size; kept well inside [0, 1] so nothing clamps
-    target = torch.stack([0.6 + 0.3 * t[0], 0.5 * t[0] + 0.3 * t[1], 0.1 + 0.2 * t[2]])
-    fitted = fit_transfer(source, target)
-    assert not fitted.quadratic and fitted.matrix.shape == (4, 3)
-    out = fitted(source)
-    (mu_o, cov_o), (mu_t, cov_t), (mu_s, cov_s) = _stats(out), _stats(target), _stats(source)
-    assert (mu_o - mu_t).abs().max() < 1e-4 < (mu_s - mu_t).abs().max()
-    assert (cov_o - cov_t).abs().max() < 1e-4 < (cov_s - cov_t).abs().max()
-
-
-def test_fits_survive_a_one_colour_image():
-    flat = torch.ones(3, 32, 32) * torch.tensor([0.8, 0.2, 0.4])[:, None, None]
-    x = _image(4)
-    for fitted in (fit_regression(flat, x), fit_transfer(flat, x), fit_transfer(x, flat)):
-        assert torch.isfinite(fitted.matrix).all()
-    torch.testing.assert_close(fit_transfer(x, flat)(x), flat, atol=0.01, rtol=0)
-
-
 def test_style_role_guide_is_zeros_then_the_footage(moving):
     footage, _ = moving
-    g = clip_guide(_image(5, 64, 48), footage, None)  # a reference of another shape: unused
+    g = clip_guide(noise_image(5, 64, 48), footage, None)  # a reference of another shape: unused
     assert g.shape == (4, CHANNELS, 64, 64)
     assert torch.count_nonzero(g[:, :4]) == 0
     assert torch.equal(g[:, 4:], footage)
@@ -174,7 +110,7 @@ def test_keyframe_beyond_the_footage_raises(moving, frames, keyframe):
 
 
 def test_style_role_stream_of_nothing_is_empty():
-    assert list(stream_guides(_image(0), iter([]), None)) == []
+    assert list(stream_guides(noise_image(0), iter([]), None)) == []
 
 
 def test_with_guide_and_guided_collate(sample):
