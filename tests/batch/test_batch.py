@@ -64,3 +64,11 @@ def test_two_workers_render_the_good_shots_report_the_bad_one_and_resume(project
     summary = json.loads((out / "batch-summary.json").read_text())
     assert [s["status"] for s in summary["shots"]] == ["skipped", "failed", "skipped"]
     assert (out / "sh010.mp4").stat().st_mtime_ns == stamp  # not rendered again
+
+
+def test_progress_counts_a_finished_shot_once():
+    from camfuse.batch import Progress
+
+    state = Progress(shots=2, done=1, frames_done=40, finished={"a"},
+                     workers={0: ("b", 30, 60), 1: ("a", 40, 40)})  # fmt: skip
+    assert state.frames == 70  # a's 40 (finished) + b's 30 so far; a's stale report not again

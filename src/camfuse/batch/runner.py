@@ -51,6 +51,15 @@ class Progress:
     done: int = 0
     frames_done: int = 0
     workers: dict[int, tuple[str, int, int]] = field(default_factory=dict)
+    finished: set[str] = field(default_factory=set)
+
+    @property
+    def frames(self) -> int:
+        """Frames rendered so far: finished shots' and the running shots' progress."""
+        running = sum(
+            i for shot, i, _ in self.workers.values() if shot and shot not in self.finished
+        )
+        return self.frames_done + running
 
 
 @dataclass
@@ -154,13 +163,19 @@ def _run_on_ray(todo, out_dir, workers, address, cpus, settings, on_update) -> l
             try:
                 r = ShotResult(**pool.get_next_unordered(timeout=0.5))
             except TimeoutError:
-                state.workers = ray.get(progress.snapshot.remote())
+                state.workers = {
+                    w: (shot, i, n) if shot not in state.finished else ("", 0, 0)
+                    for w, (shot, i, n) in ray.get(progress.snapshot.remote()).items()
+                }
                 if on_update:
                     on_update(state)
                 continue
             results.append(r)
             state.done += 1
             state.frames_done += r.frames
+            state.finished.add(r.shot)
+            if r.worker is not None:  # idle until the board hears of its next shot
+                state.workers[r.worker] = ("", 0, 0)
             if r.status == "done":
                 shot = next(s for s, _ in todo if s.name == r.shot)
                 _write_record(out_dir, shot, next(d for s, d in todo if s.name == r.shot), r)

@@ -92,7 +92,7 @@ class _Board:
                                 console=self.console, transient=True)  # fmt: skip
             self.bar.start()
             self.tasks["all"] = self.bar.add_task("shots", total=state.shots)
-        frames = state.frames_done + sum(i for _, i, _ in state.workers.values())
+        frames = state.frames
         self.bar.update(self.tasks["all"], completed=state.done,
                         description=f"shots ({frames} frames)")  # fmt: skip
         for w, (shot, i, n) in sorted(state.workers.items()):
