@@ -240,17 +240,14 @@ def _resolve(value: str | list[str], base: Path) -> str | list[str]:
 
 
 def _input_files(shot: Shot) -> list[Path]:
-    files = [shot.footage]
+    """Every file a shot reads (folders: their files, in order)."""
     paint = shot.options.get("painting")
-    files += [Path(p) for p in ([paint] if isinstance(paint, str) else paint or [])]
-    for key in ("keys", "mask"):
-        if key in shot.options:
-            p = Path(shot.options[key])
-            files += sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p]
-    out = []
-    for f in files:
-        out += sorted(x for x in f.iterdir() if x.is_file()) if f.is_dir() else [f]
-    return out
+    paths = [shot.footage, *map(Path, [paint] if isinstance(paint, str) else paint or [])]
+    paths += [Path(shot.options[k]) for k in ("keys", "mask") if k in shot.options]
+    files = []
+    for p in paths:
+        files += sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p]
+    return files
 
 
 def check_shots(shots: list[Shot], settings: dict[str, Any]) -> dict[str, str]:

@@ -108,8 +108,9 @@ def run_batch(
     for line in errors.values():
         if on_invalid:
             on_invalid(line)
+    by_name = {s.name: s for s in shots}
     results: dict[str, ShotResult] = {
-        name: ShotResult(name, next(s.row for s in shots if s.name == name), "failed", error=line)
+        name: ShotResult(name, by_name[name].row, "failed", error=line)
         for name, line in errors.items()
     }
     todo = []
@@ -158,6 +159,7 @@ def _run_on_ray(todo, out_dir, workers, address, cpus, settings, on_update) -> l
         for shot, digest in todo:
             pool.submit(lambda a, job: a.render.remote(*job), (_plain(shot), digest))
         state = Progress(shots=len(todo))
+        digests = {shot.name: digest for shot, digest in todo}
         results = []
         while pool.has_next():
             try:
@@ -177,8 +179,7 @@ def _run_on_ray(todo, out_dir, workers, address, cpus, settings, on_update) -> l
             if r.worker is not None:  # idle until the board hears of its next shot
                 state.workers[r.worker] = ("", 0, 0)
             if r.status == "done":
-                shot = next(s for s, _ in todo if s.name == r.shot)
-                _write_record(out_dir, shot, next(d for s, d in todo if s.name == r.shot), r)
+                _write_record(out_dir, r.shot, digests[r.shot], r)
             if on_update:
                 on_update(state)
         return results
@@ -251,10 +252,10 @@ def _read_record(out_dir: Path, name: str) -> dict | None:
         return None
 
 
-def _write_record(out_dir: Path, shot: Shot, digest: str, result: ShotResult) -> None:
+def _write_record(out_dir: Path, name: str, digest: str, result: ShotResult) -> None:
     (out_dir / RECORDS).mkdir(exist_ok=True)
     record = {"hash": digest, "frames": result.frames, "seconds": result.seconds}
-    write_atomic(out_dir / RECORDS / f"{shot.name}.json", json.dumps(record))
+    write_atomic(out_dir / RECORDS / f"{name}.json", json.dumps(record))
 
 
 __all__ = ["BatchSummary", "Progress", "ShotRenderer", "ShotResult", "run_batch"]

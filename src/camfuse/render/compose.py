@@ -73,16 +73,18 @@ class Composer:
         alpha = self.alphas.popleft() if self.carried else None
         if not self.mixing and not self.rgba:
             return image
-        weight = torch.full((1, out_size[1], out_size[0]), float(self.strength))
+        weight: float | torch.Tensor = float(self.strength)  # a number unless a map is needed
         if mask is not None:
-            weight = weight * feather(mask)
+            weight = weight * feather(mask)[0]
         if alpha is not None:
-            weight = weight * _resize(alpha, out_size).cpu().clamp(0, 1)
-        w = weight[0].numpy()
+            weight = weight * _resize(alpha, out_size).cpu().clamp(0, 1)[0]
         if self.rgba:
-            a = np.clip(w * 255 + 0.5, 0, 255).astype(np.uint8)
+            a = torch.as_tensor(weight).expand(out_size[1], out_size[0]).numpy()
+            a = np.clip(a * 255 + 0.5, 0, 255).astype(np.uint8)
             return np.concatenate([image, a[..., None]], axis=-1)
-        return mix(source, image, w[..., None])
+        return mix(
+            source, image, weight if isinstance(weight, float) else weight.numpy()[..., None]
+        )
 
 
 def mix(footage: np.ndarray, paint: np.ndarray, weight: float | np.ndarray) -> np.ndarray:

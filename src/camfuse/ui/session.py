@@ -36,9 +36,9 @@ from ..render import render
 
 log = logging.getLogger(__name__)
 
-ADAPT_SECONDS = (
-    90  # --adapt auto: about 90 s per shot at 256 px on 2 CPU cores (docs/performance.md)
-)
+# --adapt auto, per shot on 2 CPU cores: 76-82 s at 256 and at 512 px alike (the painter trains on
+# fixed 64-px patches; benchmarks/bench_adapt.py, docs/performance.md)
+ADAPT_SECONDS = 80
 
 
 class Cancelled(Exception):
@@ -120,10 +120,12 @@ class Session:
     def adapt_estimate(self, size: int) -> str:
         """What ``--adapt auto`` will cost, in words."""
         info = self._need_footage()
-        shots = len(info.shots or ()) or 1
-        scale = max(1.0, (size / 256) ** 2 * 0.25 + 0.75)  # measured: about flat from 256 to 512
-        seconds = ADAPT_SECONDS * scale * (1 if self.keys else shots)
-        return f"adaptation: about {seconds:.0f} s before the first frame (cached afterwards)"
+        shots = len(info.shots or ()) or 1  # the style role adapts every shot; keyframes once
+        seconds = ADAPT_SECONDS * (1 if self.keys else shots)
+        beyond = "" if size <= 512 else " (measured up to 512 px; more above)"
+        return (
+            f"adaptation: about {seconds:.0f} s before the first frame{beyond} (cached afterwards)"
+        )
 
     # -- renders ----------------------------------------------------------------------------
 
@@ -149,7 +151,7 @@ class Session:
         frames = self._fresh("render")
         self._render(frames, start=start, end=end, on_progress=on_progress, on_adapt=on_adapt,
                      **options)  # fmt: skip
-        stem = frames.parent / f"{info.path.stem}_painted"
+        stem = self.root / f"{info.path.stem}_painted_{self._count}"  # new names: no stale player
         files = RenderFiles(
             stem.with_suffix(".mp4"),
             stem.with_name(stem.name + "_side_by_side.mp4"),
@@ -228,16 +230,16 @@ class Session:
             raise MediaError(f"upload not found: {src}")
         if self.root in src.parents:
             return src
-        dst = self._fresh("upload") / src.name
+        folder = self._fresh("upload")
+        folder.mkdir()
+        dst = folder / src.name
         shutil.move(str(src), dst)
         return dst
 
     def _fresh(self, what: str) -> Path:
+        """A new, not yet existing path in the session's folder (the writer creates it)."""
         self._count += 1
-        d = self.root / f"{what}-{self._count}"
-        if what in ("upload",):
-            d.mkdir()
-        return d
+        return self.root / f"{what}-{self._count}"
 
     def _need_footage(self) -> FootageInfo:
         if self.footage is None:
