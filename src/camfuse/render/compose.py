@@ -42,9 +42,17 @@ class Composer:
     while tracking); ``compose`` mixes them with the network's output (module docstring)."""
 
     def __init__(
-        self, *, strength: float, masks: Iterable[np.ndarray] | None, carried: bool, rgba: bool
+        self,
+        *,
+        strength: float,
+        masks: Iterable[np.ndarray] | None,
+        carried: bool,
+        rgba: bool,
+        depth: int = 8,
     ) -> None:
-        self.strength, self.rgba, self.carried = strength, rgba, carried
+        if depth not in (8, 16):
+            raise ValueError(f"output depth must be 8 or 16 bits, got {depth}")
+        self.strength, self.rgba, self.carried, self.depth = strength, rgba, carried, depth
         self.masks = iter(masks) if masks is not None else None
         self.mixing = strength < 1 or self.masks is not None or carried
         self.sources: deque[tuple[np.ndarray | None, np.ndarray | None]] = deque()
@@ -67,8 +75,9 @@ class Composer:
                 yield frame, guide
 
     def compose(self, paint: torch.Tensor, out_size: tuple[int, int]) -> np.ndarray:
-        """The network's (3, h, w) frame -> uint8 (H, W, 3), or (H, W, 4) with ``rgba``."""
-        image = to_image(paint, out_size)
+        """The network's (3, h, w) frame -> uint8 (H, W, 3), or (H, W, 4) with ``rgba``; uint16
+        with ``depth=16`` (the footage, 8-bit, is scaled by 257 where it is mixed in)."""
+        image = to_image(paint, out_size, self.depth)
         source, mask = self.sources.popleft()
         alpha = self.alphas.popleft() if self.carried else None
         if not self.mixing and not self.rgba:
@@ -79,25 +88,34 @@ class Composer:
         if alpha is not None:
             weight = weight * _resize(alpha, out_size).cpu().clamp(0, 1)[0]
         if self.rgba:
+            top = _TOP[self.depth]
             a = torch.as_tensor(weight).expand(out_size[1], out_size[0]).numpy()
-            a = np.clip(a * 255 + 0.5, 0, 255).astype(np.uint8)
+            a = np.clip(a * top + 0.5, 0, top).astype(image.dtype)
             return np.concatenate([image, a[..., None]], axis=-1)
         return mix(
             source, image, weight if isinstance(weight, float) else weight.numpy()[..., None]
         )
 
 
+_TOP = {8: 255, 16: 65535}
+
+
 def mix(footage: np.ndarray, paint: np.ndarray, weight: float | np.ndarray) -> np.ndarray:
-    """footage + weight * (paint - footage), both uint8 (H, W, 3) at the output size; where the
-    weight is 0 the footage comes back bit for bit."""
-    f = footage.astype(np.float32)
-    return np.clip(f + weight * (paint.astype(np.float32) - f) + 0.5, 0, 255).astype(np.uint8)
+    """footage + weight * (paint - footage) at the output size: footage uint8 (H, W, 3), paint
+    uint8 or uint16 (the result has its type); where the weight is 0 the footage comes back bit
+    for bit (x 257 in 16 bits: 255 -> 65535)."""
+    scale = 257.0 if paint.dtype == np.uint16 else 1.0
+    f = footage.astype(np.float32) * scale
+    top = 65535 if paint.dtype == np.uint16 else 255
+    out = f + weight * (paint.astype(np.float32) - f) + 0.5
+    return np.clip(out, 0, top).astype(paint.dtype)
 
 
-def to_image(x: torch.Tensor, size: tuple[int, int]) -> np.ndarray:
-    """float (3, h, w) -> uint8 (H, W, 3) at ``size`` (w, h)."""
-    x = _resize(x, size)
-    return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+def to_image(x: torch.Tensor, size: tuple[int, int], depth: int = 8) -> np.ndarray:
+    """float (3, h, w) -> uint8 (H, W, 3) at ``size`` (w, h); uint16 with ``depth=16``."""
+    x = _resize(x, size).clamp(0, 1) * _TOP[depth]
+    x = x.round().to(torch.int32 if depth == 16 else torch.uint8).permute(1, 2, 0).cpu().numpy()
+    return x.astype(np.uint16) if depth == 16 else x
 
 
 def _resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

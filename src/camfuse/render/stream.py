@@ -58,6 +58,7 @@ def stylise(
     regions: Sequence[np.ndarray] | None = None,
     emit: range | None = None,
     alpha: bool = False,
+    depth: int = 8,
 ) -> Iterator[np.ndarray]:
     """Yield painterly uint8 frames at ``out_size`` (w, h), pulling ``frames`` lazily.
 
@@ -69,7 +70,7 @@ def stylise(
     mask, with a soft edge (:mod:`camfuse.render.compose`); ``regions`` (uint8 (H, W) per
     keyframe, in the paintings' order: the mask at each keyframe) limit what each keyframe's paint
     is carried from. ``alpha``: yield RGBA frames, the paint and where it goes, instead of mixing
-    with the footage.
+    with the footage. ``depth``: 8 (uint8 frames) or 16 (uint16).
     ``total`` frames are read; ``emit`` (default all) are the ones rendered and yielded, the rest
     only tracked through (a frame range whose keyframes lie outside it).
     ``fill`` (keyframe role): what paints the pixels the track cannot carry (the adapted shot
@@ -110,7 +111,9 @@ def stylise(
             )
         return list(out.frames[0].float().clamp(0, 1))  # T x (3, h, w)
 
-    composer = Composer(strength=strength, masks=masks, carried=keys.has_alpha, rgba=alpha)
+    composer = Composer(
+        strength=strength, masks=masks, carried=keys.has_alpha, rgba=alpha, depth=depth
+    )
     inputs = (to_model(f, size, device) for f in composer.tap_frames(frames, emit))
     if sampling:  # (frame, guide) pairs, tracked along the whole shot, not per window;
         # the flow runs on a background thread, a window ahead of the model
