@@ -4,7 +4,8 @@
 - ``footage``: probe (decode once, refuse truncation) and iterate a video or a frame folder;
   export frames to paint over.
 - ``shots``: shot cuts (PySceneDetect), found frame by frame in the probe's decoding pass.
-- ``writers``: H.264 with the source's audio, or a PNG frame folder.
+- ``writers``: H.264 or ProRes 4444 (with alpha) with the source's audio, or a PNG frame folder
+  (8 or 16 bits).
 - ``outputs``: ``--out`` checks and staged (temporary-name, then rename) outputs.
 """
 
@@ -38,9 +39,10 @@ from .outputs import (
     write_atomic,
 )
 from .shots import ShotDetector, detect_shots
-from .writers import OUTPUT_VIDEO_EXTS, FrameFolderWriter, VideoWriter
+from .writers import CODECS, OUTPUT_VIDEO_EXTS, FrameFolderWriter, VideoCodec, VideoWriter
 
 __all__ = [
+    "CODECS",
     "IMAGE_EXTS",
     "MAX_SIDE",
     "MIN_SIDE",
@@ -50,6 +52,7 @@ __all__ = [
     "FrameFolderWriter",
     "MediaError",
     "ShotDetector",
+    "VideoCodec",
     "VideoWriter",
     "bundled_clip",
     "check_output",

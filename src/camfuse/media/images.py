@@ -1,8 +1,9 @@
 """Still images: read as RGB(A) uint8, written as PNG/JPG; the one error type of the media package.
 
 Frames cross this package's boundary as ``np.uint8`` arrays of shape (H, W, 3) in RGB order, or
-(H, W, 4) RGBA where transparency matters (a paint layer, ``--alpha`` output); nothing in BGR
-(OpenCV's order) ever leaves :mod:`camfuse.media`.
+(H, W, 4) RGBA where transparency matters (a paint layer, ``--alpha`` output); ``np.uint16`` only
+on the way out (``--depth 16``: 16-bit PNG, ProRes). Nothing in BGR (OpenCV's order) ever leaves
+:mod:`camfuse.media`.
 """
 
 from __future__ import annotations
@@ -68,11 +69,28 @@ def _open_header(path: Path) -> Image.Image:
 
 
 def write_image(path: str | Path, image: np.ndarray) -> None:
-    """Write an RGB uint8 (H, W, 3) array as PNG (or JPG, by extension); (H, W, 4) as RGBA PNG."""
+    """Write an RGB uint8 (H, W, 3) array as PNG (or JPG, by extension); (H, W, 4) as RGBA PNG;
+    uint16 (H, W, 3|4) as a 16-bit RGB(A) PNG."""
+    if image.dtype == np.uint16:
+        _write_png16(Path(path), image)
+        return
     if image.ndim == 3 and image.shape[2] == 4 and image.dtype == np.uint8:
         Image.fromarray(image, "RGBA").save(path)
         return
     Image.fromarray(check_rgb(image)).save(path)
+
+
+def _write_png16(path: Path, image: np.ndarray) -> None:
+    """16 bits per channel through OpenCV: Pillow writes 16-bit greyscale only, not RGB(A)."""
+    import cv2
+
+    check_frame(image, depth=16)
+    assert path.suffix.lower() == ".png", path
+    bgr = cv2.cvtColor(image, cv2.COLOR_RGBA2BGRA if image.shape[2] == 4 else cv2.COLOR_RGB2BGR)
+    ok, data = cv2.imencode(".png", bgr)
+    if not ok:
+        raise MediaError(f"cannot encode {path.name} as a 16-bit PNG")
+    path.write_bytes(data.tobytes())
 
 
 def frame_files(folder: Path) -> list[Path]:
@@ -94,3 +112,16 @@ def check_rgb(image: np.ndarray) -> np.ndarray:
         image.shape,
     )
     return image
+
+
+_DTYPES = {8: np.uint8, 16: np.uint16}
+
+
+def check_frame(frame: np.ndarray, *, depth: int = 8, channels: tuple[int, ...] = (3, 4)):
+    """An output frame: uint8 (``depth`` 8) or uint16 (16), (H, W, C) with C in ``channels``."""
+    assert frame.dtype == _DTYPES[depth] and frame.ndim == 3 and frame.shape[2] in channels, (
+        frame.dtype,
+        frame.shape,
+        depth,
+    )
+    return frame

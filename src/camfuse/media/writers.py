@@ -1,19 +1,55 @@
-"""Writing footage: H.264 video with the source's audio, or a folder of PNG frames."""
+"""Writing footage: H.264 or ProRes 4444 video with the source's audio, or a folder of PNG
+frames (8 or 16 bits)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 
-from .images import MediaError, check_rgb, write_image
+from .images import MediaError, check_frame, write_image
 
 log = logging.getLogger(__name__)
 
 OUTPUT_VIDEO_EXTS = {".mp4", ".mov", ".mkv"}  # containers that hold H.264
+
+
+@dataclass(frozen=True)
+class VideoCodec:
+    """How one ``--codec`` is written: what :func:`camfuse.render.prepare` checks options against."""
+
+    encoder: str  # FFmpeg encoder
+    pix_fmt: str  # opaque frames
+    alpha_pix_fmt: str | None  # frames with alpha; None: the codec has no alpha
+    depths: tuple[int, ...]  # bits per channel of the frames it takes (uint8 / uint16)
+    exts: frozenset[str]  # containers it is written to
+    even: bool  # chroma subsampled: odd sides are padded by one pixel
+    matrix: str | None  # RGB -> YUV matrix, also tagged in the file; None: swscale's (untagged)
+    options: dict[str, str] = field(default_factory=dict)
+
+
+CODECS = {
+    "h264": VideoCodec(
+        "libx264", "yuv420p", None, (8,), frozenset(OUTPUT_VIDEO_EXTS), even=True, matrix=None,
+        options={"crf": "18"},
+    ),
+    # ProRes 4444 (profile 4): 4:4:4 with alpha at 10 bits, what compositors take from QuickTime;
+    # "apl0" is the vendor tag Apple's own decoders expect
+    "prores": VideoCodec(
+        "prores_ks", "yuv444p10le", "yuva444p10le", (8, 16), frozenset({".mov"}), even=False,
+        matrix="itu709", options={"profile": "4", "vendor": "apl0"},
+    ),
+}  # fmt: skip
+_INPUT_FORMATS = {  # (dtype, channels) -> PyAV's name for the frame as it arrives
+    (np.uint8, 3): "rgb24",
+    (np.uint8, 4): "rgba",
+    (np.uint16, 3): "rgb48le",
+    (np.uint16, 4): "rgba64le",
+}
 TRANSCODE_AUDIO_TO = "aac"  # all three containers hold it and every player plays it
 _PCM = {f"pcm_{t}{e}" for t in ("s16", "s24", "s32", "f32", "f64") for e in ("le", "be")}
 _PCM |= {"pcm_u8", "pcm_s8", "pcm_alaw", "pcm_mulaw"}  # every PCM the mov muxer takes
@@ -25,11 +61,16 @@ _LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: 
 
 
 class VideoWriter:
-    """H.264 (libx264, yuv420p, CRF 18) at a constant frame rate, with the source's audio muxed in.
+    """Video at a constant frame rate, with the source's audio muxed in; ``codec`` (:data:`CODECS`):
 
-    yuv420p needs even sides: an odd width or height is padded by one pixel that repeats the last
-    row/column, so the file is at most 1 px larger than the source (a PNG folder keeps the exact
-    size). Audio is copied packet for packet when the container accepts the codec, otherwise
+    - ``h264``: libx264, yuv420p, CRF 18, uint8 RGB frames. yuv420p needs even sides: an odd width
+      or height is padded by one pixel that repeats the last row/column, so the file is at most
+      1 px larger than the source (a PNG folder keeps the exact size).
+    - ``prores``: prores_ks, ProRes 4444, yuv444p10le, or yuva444p10le with ``alpha`` (RGBA
+      frames; the alpha is carried); BT.709, tagged; uint8 or, with ``depth=16``, uint16 frames
+      (which keep 10 bits). Any size. ``.mov`` only.
+
+    Audio is copied packet for packet when the container accepts the codec, otherwise
     transcoded to AAC (resampled to a rate and layout AAC takes), otherwise dropped with a warning;
     it is interleaved with the video as frames are written.
     """
@@ -42,30 +83,51 @@ class VideoWriter:
         height: int,
         fps: Fraction,
         audio_from: Path | None = None,
+        codec: str = "h264",
+        alpha: bool = False,
+        depth: int = 8,
     ) -> None:
         self.path = Path(path)
-        self.size = (width + width % 2, height + height % 2)
+        self.codec = CODECS[codec]
+        ext = self.path.suffix.lower()
+        assert ext in self.codec.exts and depth in self.codec.depths, (codec, ext, depth)
+        assert not alpha or self.codec.alpha_pix_fmt, codec
+        pad = self.codec.even
+        self.size = (width + width % 2 * pad, height + height % 2 * pad)
         self.fps = Fraction(fps)
+        self.alpha, self.depth = alpha, depth
+        self._pix_fmt = self.codec.alpha_pix_fmt if alpha else self.codec.pix_fmt
         self._n = 0
         try:
             self._out = av.open(str(self.path), "w")
         except Exception as exc:
             raise MediaError(f"cannot create video {self.path}: {exc.__class__.__name__}") from None
-        self._video = self._out.add_stream("libx264", rate=self.fps)
+        self._video = self._out.add_stream(self.codec.encoder, rate=self.fps)
         self._video.width, self._video.height = self.size
-        self._video.pix_fmt = "yuv420p"
-        self._video.options = {"crf": "18"}
-        ext = self.path.suffix.lower()
+        self._video.pix_fmt = self._pix_fmt
+        self._video.options = dict(self.codec.options)
+        if self.codec.matrix:
+            ctx = self._video.codec_context  # BT.709 primaries, transfer, matrix; limited range
+            ctx.colorspace = ctx.color_primaries = ctx.color_trc = 1
+            ctx.color_range = 1
         self._audio = _AudioTrack.open(audio_from, self._out, ext) if audio_from else None
 
     def write(self, frame: np.ndarray) -> None:
-        frame = check_rgb(frame)
+        """One frame: (H, W, 3), or (H, W, 4) with ``alpha``; uint8, or uint16 with ``depth=16``."""
+        frame = check_frame(frame, depth=self.depth, channels=(4,) if self.alpha else (3,))
         h, w = frame.shape[:2]
-        if (w + w % 2, h + h % 2) != self.size:
+        ph, pw = (h % 2, w % 2) if self.codec.even else (0, 0)
+        if (w + pw, h + ph) != self.size:
             raise ValueError(f"frame is {w}x{h}, the video is {self.size[0]}x{self.size[1]}")
-        if w % 2 or h % 2:
-            frame = np.pad(frame, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
-        vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
+        if pw or ph:
+            frame = np.pad(frame, ((0, ph), (0, pw), (0, 0)), mode="edge")
+        vf = av.VideoFrame.from_ndarray(
+            frame, format=_INPUT_FORMATS[frame.dtype.type, frame.shape[2]]
+        )
+        if self.codec.matrix:  # converted here: the encoder's own conversion would use BT.601
+            vf = vf.reformat(
+                format=self._pix_fmt, dst_colorspace=self.codec.matrix, dst_color_range="MPEG"
+            )
         vf.pts, vf.time_base = self._n, 1 / self.fps
         self._out.mux(self._video.encode(vf))
         self._n += 1
@@ -217,8 +279,9 @@ def _encoder_settings(src) -> tuple[str, str, int, int] | None:
 
 
 class FrameFolderWriter:
-    """One PNG per frame (RGB, or RGBA for (H, W, 4) frames), ``frame_000000.png`` ... numbered
-    from ``first`` (the clip's number of the first frame written; more digits if needed)."""
+    """One PNG per frame (RGB, or RGBA for (H, W, 4) frames; 16 bits per channel for uint16
+    frames), ``frame_000000.png`` ... numbered from ``first`` (the clip's number of the first
+    frame written; more digits if needed)."""
 
     def __init__(self, folder: str | Path, *, total: int, first: int = 0) -> None:
         self.folder = Path(folder)
