@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     """Console-script entry: returns the exit code (0 on success).
 
     SIGTERM and SIGHUP are handled like Ctrl-C: the work stops, partial outputs are removed, and
-    the exit code is 128 + the signal's number (130 for Ctrl-C)."""
+    the exit code is 128 + the signal's number (130 for Ctrl-C). Before this runs, the entry point
+    (:mod:`camfuse.__main__`) has made them quiet while the command line loads."""
     argv = list(sys.argv[1:] if argv is None else argv)
     with _signals_as_interrupts() as received:
         try:
@@ -93,8 +94,9 @@ def _run(argv: list[str]) -> int:
 
 @contextmanager
 def _signals_as_interrupts() -> Iterator[list[int]]:
-    """While the command runs, SIGTERM and SIGHUP raise KeyboardInterrupt in the main thread, so
-    they take Ctrl-C's clean-up path; yields the list of signals received."""
+    """While the command runs, SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt in the main
+    thread, so they take Ctrl-C's clean-up path; yields the list of signals received. A signal
+    the process inherited as ignored (``nohup``, a background job) stays ignored."""
     received: list[int] = []
 
     def interrupt(signum, _frame) -> None:
@@ -104,7 +106,10 @@ def _signals_as_interrupts() -> Iterator[list[int]]:
     if threading.current_thread() is not threading.main_thread():
         yield received  # signal handlers can only be set from the main thread
         return
-    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {
+        s: signal.signal(s, interrupt) for s in handled if signal.getsignal(s) is not signal.SIG_IGN
+    }
     try:
         yield received
     finally:
