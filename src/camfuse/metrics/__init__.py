@@ -5,6 +5,7 @@ return Python floats (or small dicts of floats).
 """
 
 from .coupling import coupling_index
+from .detail import detail_ratio, high_frequency
 from .distribution import DistributionMetrics, FeatureExtractor, load_extractor
 from .fidelity import psnr, ssim
 from .fusion import content_fidelity, fusion_degree, style_fidelity
@@ -16,7 +17,9 @@ __all__ = [
     "FeatureExtractor",
     "content_fidelity",
     "coupling_index",
+    "detail_ratio",
     "fusion_degree",
+    "high_frequency",
     "load_extractor",
     "long_term_flows",
     "long_term_warp_error",
