@@ -1,4 +1,5 @@
-"""``camfuse train`` and ``camfuse data make``: models and the data they learn from."""
+"""``camfuse train``, ``camfuse data make`` and ``camfuse data real``: models and the data they
+learn from and are measured on."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import typer
 
 from . import options
-from .app import app, data_app
+from .app import app, data_app, progress
 
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda")
 
@@ -110,3 +111,61 @@ def data_make(
 
     write_split(target, samples=samples, frames=frames, size=size, seed=seed, painters=names)
     typer.echo(f"wrote {samples} clips of {frames} frames at {size} px -> {target}")
+
+
+def _names(text: str | None, flag: str) -> list[str] | None:
+    names = [n.strip() for n in text.split(",") if n.strip()] if text is not None else None
+    if names is not None and not names:
+        raise ValueError(f"{flag} names nothing")
+    return names
+
+
+@data_app.command("real")
+def data_real(
+    out: str = typer.Option(
+        ..., "--out", "-o", help="New (or empty) folder for PNG frames + manifest.json."
+    ),
+    clips: str | None = typer.Option(
+        None, "--clips", help="Comma list of bikes, bigbuckbunny, carphone (default: all)."
+    ),
+    painters: str | None = typer.Option(
+        None, "--painters", help="Comma-separated painter names (default: all)."
+    ),
+    frames: int = typer.Option(24, "--frames", help="First N frames of every clip."),
+    keyframe: int = options.keyframe("The paint-over given to methods is painted frame K."),
+    seed: int = typer.Option(0, "--seed", help="Seed of every (clip, painter)'s parameters."),
+) -> None:
+    """Write a real-footage split: bundled real clips at their own size, every frame painted."""
+    from ..data.painters import PAINTERS
+    from ..data.real import CLIPS, MAX_FRAMES, check_names
+
+    clip_names = _names(clips, "--clips") or list(CLIPS)
+    painter_names = _names(painters, "--painters") or list(PAINTERS)
+    check_names(clip_names, painter_names)
+    if not 2 <= frames <= MAX_FRAMES:
+        raise ValueError(f"--frames must be in [2, {MAX_FRAMES}], got {frames}")
+    k = 0 if keyframe is None else keyframe
+    if not 0 <= k < frames:
+        raise ValueError(f"--keyframe must be in [0, {frames - 1}], got {k}")
+    if seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {seed}")
+    target = Path(out)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ValueError(f"--out {out} exists and is not an empty folder")
+
+    from ..data.real import write_real_split
+
+    with progress("painting") as on_progress:
+        write_real_split(
+            target,
+            clips=clip_names,
+            painters=painter_names,
+            frames=frames,
+            keyframe=k,
+            seed=seed,
+            on_progress=on_progress,
+        )
+    n = len(clip_names) * len(painter_names)
+    typer.echo(
+        f"wrote {n} clips ({', '.join(clip_names)} x {len(painter_names)} painters) of {frames} frames -> {target}"
+    )
