@@ -118,7 +118,20 @@ BAD = {
     "keys and style": (["--painting", "-", "--keys", "{m}/keys_range", "--style"], "exactly one"),
     "fewer paintings": (["--keyframe", "2", "--keyframe", "5"], "2 --keyframe and 1 --painting"),
     "painting aspect": (["--painting", "{m}/wide.png", "--keyframe", "0"], "aspect ratio"),
-    "alpha to a video": (["--keyframe", "0", "--alpha"], "--alpha writes RGBA PNG"),
+    "alpha to a video": (["--keyframe", "0", "--alpha"], "--alpha .* h264 has no alpha"),
+    "alpha to h264 mov": (
+        ["--out", "{t}/o.mov", "--style", "--alpha"],
+        r"--codec prores \(\.mov\)",
+    ),
+    "depth 12": (["--style", "--depth", "12"], "--depth must be 8 or 16"),
+    "depth not a number": (["--style", "--depth", "high"], "--depth"),
+    "depth 16 with h264": (["--style", "--depth", "16"], "--depth 16 needs .* h264 video is 8-bit"),
+    "depth 16 with h264 mov": (["--out", "{t}/o.mov", "--style", "--depth", "16"], "8-bit"),
+    "unknown codec": (["--style", "--codec", "vp9"], "unknown --codec 'vp9'; choose one of h264"),
+    "prores in mp4": (["--style", "--codec", "prores"], "prores writes .mov files only, not .mp4"),
+    "prores in mkv": (["--out", "{t}/o.mkv", "--style", "--codec", "prores"], "not .mkv"),
+    "prores to a folder": (["--out", "{t}/f/", "--style", "--codec", "prores"], "not a folder"),
+    "prores alpha mp4": (["--style", "--codec", "prores", "--alpha"], "only, not .mp4"),
     "start out of range": (["--style", "--start", "12"], "--start 12 is out of range"),
     "end before start": (["--style", "--start", "5", "--end", "5"], "--end must be in 6..12"),
     "end beyond": (["--style", "--end", "13"], "--end must be in"),
@@ -362,3 +375,38 @@ def test_frames_exports_frames_named_by_number_for_keys(media, tmp_path, capsys)
         )
         assert code == 2 and err.startswith("error: ") and message in err, err
         assert listing(tmp_path) == before
+
+
+def test_render_16_bit_png_and_prores_4444_with_alpha(media, tmp_path, capsys):
+    import av
+    import cv2
+    import numpy as np
+
+    opts = ("--keyframe", 3, "--alpha", "--depth", 16, "--strength", 0.5)
+    code, _, err = run(capsys, *render_args(media, "clip.mp4", str(tmp_path / "f") + "/", *opts))
+    assert code == 0, err
+    files = sorted((tmp_path / "f").iterdir())
+    assert [p.name for p in files] == [f"frame_{i:06d}.png" for i in range(12)]
+    pngs = [cv2.cvtColor(cv2.imread(str(p), cv2.IMREAD_UNCHANGED), cv2.COLOR_BGRA2RGBA)
+            for p in files]  # fmt: skip
+    assert pngs[0].dtype == np.uint16 and pngs[0].shape == (48, 64, 4)
+    assert all((p[..., 3] == 32768).all() for p in pngs)  # strength 0.5 as alpha, 16 bits
+    assert any((p[..., :3] % 257).any() for p in pngs)  # not 8-bit values scaled up
+
+    mov = tmp_path / "out.mov"
+    code, out, err = run(capsys, *render_args(media, "clip.mp4", mov, *opts, "--codec", "prores"))
+    assert code == 0, err
+    assert out.startswith("rendered 12 frames 64x48")
+    info = probe_footage(mov)
+    assert (info.frames, info.size, info.fps, info.has_audio) == (12, "64x48", Fraction(10), True)
+    with av.open(str(mov)) as c:
+        video = c.streams.video[0]
+        assert (video.codec_context.name, video.codec_context.profile) == ("prores", "4444")
+        assert video.format.name.startswith("yuva444p")
+        decoded = [f.to_ndarray(format="rgba64le") for f in c.decode(video=0)]
+    assert len(decoded) == 12
+    for got, want in zip(decoded, pngs, strict=True):  # the same frames, through ProRes
+        err = np.abs(got.astype(np.int64) - want)
+        assert err[..., 3].max() <= 128, err[..., 3].max()
+        assert err[..., :3].mean() < 257, err[..., :3].mean()
+    assert listing(tmp_path) == {str(mov), str(tmp_path / "f"), *map(str, files)}

@@ -177,6 +177,8 @@ OPTIONS = {
     "--precision": ["fp16", "bf16", "fp32"],
     "--runtime": ["tf", "torch"],
     "--flow": ["bogus", "fast", "medium"],
+    "--depth": ["16", "12", "0", "x", "8"],
+    "--codec": ["prores", "vp9", "", "h264"],
 }
 
 
@@ -187,6 +189,8 @@ def odd_options(rng, base: Path, d: Path) -> Case:
     extra: list[str] = []
     for flag in rng.choice(list(OPTIONS), size=int(rng.integers(1, 4)), replace=False):
         extra += [str(flag), str(rng.choice(OPTIONS[flag]))]
+    if rng.random() < 0.2:
+        extra += ["--alpha"]
     if "--keyframe" not in extra:
         extra += [] if rng.random() < 0.1 else _role(rng)
     elif rng.random() < 0.2:
@@ -194,6 +198,33 @@ def odd_options(rng, base: Path, d: Path) -> Case:
     out = _out(rng, d)
     return Case(f"options {' '.join(extra)}", _render(d, paint, footage, out, *extra), out,
                 [footage, paint])  # fmt: skip
+
+
+def odd_deliverables(rng, base: Path, d: Path) -> Case:
+    """--depth / --codec / --alpha against every kind of --out; whether the render must succeed
+    is decided here from the README's rules, independently of camfuse.render.plan."""
+    footage = _copy(base, d, "clip.mp4")
+    _copy(base, d, "model")
+    paint = _copy(base, d, "paint.png")
+    good = rng.random(2) < 0.85  # mostly valid values, so that most cases render and write
+    depth = str(rng.choice(["8", "16"] if good[0] else ["12", "-8", "0", "x"]))
+    codec = str(rng.choice(["h264", "prores", "ProRes"] if good[1] else ["vp9", "", "prores_ks"]))
+    alpha = bool(rng.random() < 0.5)
+    ext = str(rng.choice([".mp4", ".mkv", ".mov", ".mov", ""]))
+    out = d / ("out" + ext)
+    extra = ["--depth", depth, "--codec", codec, *(["--alpha"] if alpha else [])]
+    name = codec.lower()
+    if depth not in ("8", "16") or name not in ("h264", "prores"):
+        ok = False
+    elif not ext:  # a folder of PNG frames: 8 or 16 bits, alpha or not; no video codec
+        ok = name == "h264"
+    elif name == "prores":
+        ok = ext == ".mov"
+    else:  # H.264: 8 bits, no alpha
+        ok = depth == "8" and not alpha
+    return Case(f"deliverable {' '.join(extra)} -> out{ext or '/'}",
+                _render(d, paint, footage, out, *extra, *_role(rng)), out, [footage, paint],
+                expect_ok=ok)  # fmt: skip
 
 
 CONFIG_EDITS = [
@@ -293,7 +324,7 @@ def interrupted(rng, base: Path, d: Path) -> Case:
 
 GENERATORS = [
     (broken_footage, 4), (broken_painting, 2), (odd_paths, 3), (odd_options, 4),
-    (broken_model, 2), (broken_split, 2), (odd_export, 1),
+    (broken_model, 2), (broken_split, 2), (odd_export, 1), (odd_deliverables, 2),
 ]  # fmt: skip
 
 

@@ -67,7 +67,22 @@ def render(
     alpha: bool = typer.Option(
         False,
         "--alpha",
-        help="With a folder --out: RGBA PNG frames, the paint with where it goes as alpha.",
+        help="RGBA output, the paint with where it goes as alpha: PNG frames into a folder --out, "
+        "or with --codec prores into a .mov.",
+    ),
+    depth: int = typer.Option(
+        8,
+        "--depth",
+        metavar="8|16",
+        help="Bits per channel: 16 writes 16-bit PNG frames into a folder --out, or feeds ProRes "
+        "(10-bit) more than 8; H.264 is 8-bit only.",
+    ),
+    codec: str = typer.Option(
+        "h264",
+        "--codec",
+        metavar="h264|prores",
+        help="Video --out: h264 (yuv420p, .mp4/.mov/.mkv) | prores (ProRes 4444, 4:4:4 10-bit, "
+        "alpha with --alpha; .mov only).",
     ),
     style: bool = typer.Option(
         False, "--style", help="The painting is a style reference, not a paint-over."
@@ -145,6 +160,8 @@ def render(
             start=start,
             end=end,
             alpha=alpha,
+            depth=depth,
+            codec=codec,
             style=style,
             strength=strength,
             palette=palette,

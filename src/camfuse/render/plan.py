@@ -23,13 +23,14 @@ from ..checkpoint import DEFAULT_MODEL, CheckpointError, read_meta
 from ..config import MAX_SIZE, CamFuseConfig
 from ..guide.flow import PRESETS
 from ..guide.track import RENDER_FLOW
-from ..media import FootageInfo, check_output, output_kind, probe_footage
+from ..media import CODECS, FootageInfo, check_output, output_kind, probe_footage
 from ..models.inputs import MIN_SIZE, model_size
 from .inputs import Keyframes, check_mask, frame_range, read_keyframes, read_painting
 from .runtime import resolve_device, resolve_precision
 from .windows import default_overlap
 
 RUNTIMES = ("torch", "onnx")
+DEPTHS = (8, 16)  # bits per channel of the frames written
 
 DEFAULT_FPS = Fraction(24)  # frame folders carry no rate
 MIN_FPS, MAX_FPS = 0.01, 240  # the rate is a fraction with denominator <= 1001: below 0.01 it
@@ -48,6 +49,8 @@ class RenderPlan:
     alpha: bool  # write RGBA frames (the paint, and where it goes) instead of mixing
     out: Path
     out_kind: str  # "video" | "frames"
+    depth: int  # bits per channel written: 8 | 16 (16-bit PNG, or ProRes' 10 bits)
+    codec: str  # video --out: a key of camfuse.media.CODECS ("h264" | "prores")
     strength: float
     palette: bool  # style role: apply the reference's palette to the finished frames
     size: tuple[int, int]  # model input (w, h), multiples of 16
@@ -79,6 +82,8 @@ def prepare(
     start: int | None = None,
     end: int | None = None,
     alpha: bool = False,
+    depth: int = 8,
+    codec: str = "h264",
     strength: float = 1.0,
     palette: bool = True,
     checkpoint: str | Path | None = None,
@@ -116,9 +121,8 @@ def prepare(
     dev, precision = _resolve_runtime(runtime, device, precision, compile)
     footage = Path(footage)
     kind = output_kind(out)
-    if alpha and kind != "frames":
-        raise ValueError("--alpha writes RGBA PNG frames: give --out a folder, not a video file")
     out = Path(out)
+    codec = _check_deliverable(out, kind, depth=depth, codec=codec, alpha=alpha)
     inputs = [
         footage,
         *_paths(painting),
@@ -147,6 +151,8 @@ def prepare(
         alpha=alpha,
         out=out,
         out_kind=kind,
+        depth=depth,
+        codec=codec,
         strength=float(strength),
         palette=palette,
         size=model_size(info.width, info.height, size or cfg.data.size),
@@ -184,6 +190,40 @@ def adapt_steps(adapt: str | int) -> int | None:
     if text.isdigit() and 0 <= int(text) <= 100_000:
         return int(text)
     raise ValueError(f"--adapt must be auto, off or a number of steps (0..100000), got {adapt!r}")
+
+
+def _check_deliverable(out: Path, kind: str, *, depth: int, codec: str, alpha: bool) -> str:
+    """``--codec`` (lower case) once ``--depth``, ``--codec`` and ``--alpha`` fit ``--out``: a
+    folder takes 8 or 16 bits with or without alpha; a video what its codec writes."""
+    if depth not in DEPTHS:
+        raise ValueError(f"--depth must be 8 or 16 (bits per channel), got {depth!r}")
+    name = str(codec).strip().lower()
+    if name not in CODECS:
+        raise ValueError(f"unknown --codec {codec!r}; choose one of {', '.join(CODECS)}")
+    spec = CODECS[name]
+    exts = "/".join(sorted(spec.exts))
+    if kind == "frames":
+        if name != "h264":  # the default; a folder gets PNG frames whatever the codec
+            raise ValueError(f"--codec {name} writes a {exts} file: give --out one, not a folder")
+        return name
+    if out.suffix.lower() not in spec.exts:
+        raise ValueError(f"--codec {name} writes {exts} files only, not {out.suffix}")
+    rich = " or ".join(  # the codecs that take what a folder does: "--codec prores (.mov)"
+        f"--codec {n} ({'/'.join(sorted(c.exts))})"
+        for n, c in CODECS.items()
+        if c.alpha_pix_fmt and 16 in c.depths
+    )
+    if alpha and spec.alpha_pix_fmt is None:
+        raise ValueError(
+            f"--alpha writes RGBA frames: give --out a folder (PNG) or use {rich}; "
+            f"{name} has no alpha"
+        )
+    if depth not in spec.depths:
+        raise ValueError(
+            f"--depth {depth} needs a folder --out (16-bit PNG) or {rich}; "
+            f"{name} video is {max(spec.depths)}-bit"
+        )
+    return name
 
 
 def _resolve_runtime(

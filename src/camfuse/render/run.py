@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..media import FrameFolderWriter, VideoWriter, iter_frames, staged_output
+from ..media import CODECS, FrameFolderWriter, VideoWriter, iter_frames, staged_output
 from ..models.inputs import to_uint8
 from .adapt import AdaptedFill, AdaptSettings, adapt, adapt_cache
 from .inputs import shots_within, stream_span, to_grey
@@ -108,6 +108,7 @@ def render(
             precision=plan.precision,
             flow=plan.flow,
             alpha=plan.alpha,
+            depth=plan.depth,
         )
         if keys:
             frames = stylise_shots(model, keys, decoded, masks=masks, **common)
@@ -256,8 +257,11 @@ def _report_shots(plan: RenderPlan) -> None:
 def _open_writer(tmp: Path, plan: RenderPlan) -> VideoWriter | FrameFolderWriter:
     if plan.out_kind == "frames":
         return FrameFolderWriter(tmp, total=len(plan.span), first=plan.span.start)
-    if plan.footage.width % 2 or plan.footage.height % 2:
-        log.warning("footage is %s: padded by 1 px to even sides for yuv420p", plan.footage.size)
+    codec = CODECS[plan.codec]
+    if codec.even and (plan.footage.width % 2 or plan.footage.height % 2):
+        log.warning(
+            "footage is %s: padded by 1 px to even sides for %s", plan.footage.size, codec.pix_fmt
+        )
     whole = len(plan.span) == plan.footage.frames
     audio = plan.footage.path if plan.footage.has_audio and whole else None
     if plan.footage.has_audio and not whole:
@@ -265,7 +269,14 @@ def _open_writer(tmp: Path, plan: RenderPlan) -> VideoWriter | FrameFolderWriter
     if audio and plan.footage.fps and plan.fps != plan.footage.fps:
         log.warning("--fps changes the frame rate but not the audio: they will drift apart")
     return VideoWriter(
-        tmp, width=plan.footage.width, height=plan.footage.height, fps=plan.fps, audio_from=audio
+        tmp,
+        width=plan.footage.width,
+        height=plan.footage.height,
+        fps=plan.fps,
+        audio_from=audio,
+        codec=plan.codec,
+        alpha=plan.alpha,
+        depth=plan.depth,
     )
 
 
