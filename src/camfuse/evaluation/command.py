@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from ..data.real import is_real_split, read_real_manifest
 from ..media import MediaError, check_output, staged_output
 from .clips import Clip, footage_clip, split_clips
 from .report import contact_sheet, write_report
@@ -38,6 +39,7 @@ def run_evaluate(
     max_clips: int | None = None,
     max_frames: int = 48,
     size: int = 256,
+    adapt: str | None = None,
     device: str = "auto",
     overwrite: bool = False,
     command: str = "",
@@ -46,7 +48,10 @@ def run_evaluate(
     """Evaluate and write ``out/{report.json, report.md, metrics.png, samples_*.png}``.
 
     ``keys`` (a split only): compare renders with several keyframes against each of the first and
-    last alone instead (:mod:`camfuse.evaluation.keyframes`); writes report.json and report.md."""
+    last alone instead (:mod:`camfuse.evaluation.keyframes`); writes report.json and report.md.
+    A real-footage split (``camfuse data real``) is evaluated at full size by
+    :mod:`camfuse.evaluation.real`; ``adapt`` (auto | off | STEPS, default auto) applies to its
+    camfuse rows only."""
     from ..baselines import build_methods
     from ..checkpoint import load_model
     from ..metrics import load_extractor
@@ -56,6 +61,14 @@ def run_evaluate(
     inputs = [data, painting, checkpoint, baseline_checkpoint, inception_weights]
     check_output(out, inputs, overwrite or _empty_folder(out), owned=_report_file)
     dev = resolve_device(device)
+    if is_real_split(data):
+        if painting is not None or keyframe is not None or keys is not None:
+            raise ValueError("--painting/--keyframe/--keys do not apply to a real split")
+        return _evaluate_real(
+            data, out, methods, checkpoint, device, adapt, max_clips, command, on_progress
+        )
+    if adapt is not None:
+        raise ValueError("--adapt applies to a real split (camfuse data real) only")
     clips = _clips(data, painting, keyframe, max_clips, max_frames, size)
     has_truth = all(c.target is not None for c in clips)
     model = load_model(checkpoint, dev)  # (model, config): the config carries the window T
@@ -84,6 +97,59 @@ def run_evaluate(
         write_report(tmp, results, title="camfuse evaluation", meta=meta, extractor=ext)
         sheets.write(tmp)
     return out
+
+
+def _evaluate_real(data, out, names, checkpoint, device, adapt, max_clips, command, on_progress):
+    from ..checkpoint import load_model
+    from ..render.plan import adapt_steps
+    from ..render.runtime import resolve_device
+    from .real import COLUMNS, build_rows, evaluate_real, groups, needs_model
+
+    adapt = "auto" if adapt is None else str(adapt)
+    adapt_steps(adapt)  # ValueError for a bad --adapt before anything runs
+    manifest = read_real_manifest(data)
+    model = load_model(checkpoint, resolve_device(device)) if needs_model(names) else None
+    rows, notes = build_rows(names, model=model, checkpoint=checkpoint, device=device, adapt=adapt)
+    samples = manifest["samples"][:max_clips]
+    held = manifest["held_out"]
+    headings = [(g, _heading(g, held)) for g in groups(samples)]
+    start = time.perf_counter()
+    results = evaluate_real(data, rows, max_clips=max_clips, on_progress=on_progress)
+    meta = {
+        "command": command,
+        "data": f"{data} (real footage at full size, {manifest['frames']} frames per clip)",
+        "clips": len(samples),
+        "checkpoint": str(checkpoint) if checkpoint else "bundled default",
+        "wall_time": f"{time.perf_counter() - start:.0f} s",
+        "held_out": held,
+    }
+    notes = [
+        *notes,
+        "PSNR, SSIM and detail ratio over the frames other than the keyframe; warping error over "
+        "all pairs, DIS flow of the footage at full size.",
+    ]
+    with staged_output(out, "frames", overwrite=True) as tmp:
+        tmp.mkdir()
+        write_report(
+            tmp,
+            results,
+            title="camfuse evaluation: real footage",
+            meta=meta,
+            extractor=None,
+            groups=headings,
+            columns=COLUMNS,
+            notes=notes,
+        )
+    return out
+
+
+def _heading(group: str, held: dict) -> str:
+    kind, _, name = group.partition(":")
+    if kind == "clip" and name in held.get("clips", []):
+        return f"clip {name} (held out of tuning)"
+    if kind == "painter" and name in held.get("painters", []):
+        return f"painter {name} (held out of training)"
+    return f"{kind} {name}" if name else group
 
 
 def _compare_keys(out, clips, methods, spec, data, checkpoint, command, on_progress) -> Path:

@@ -37,6 +37,7 @@ COLUMNS = [
     ("s_per_frame", "s/frame", "{:.4f}", False),
 ]
 SCALED = {"warp": 1e3, "warp_long": 1e3}
+ROLE_GROUPS = (("keyframe", "keyframe"), ("style", "style"), ("all", "all"))
 
 
 def environment() -> dict[str, Any]:
@@ -54,20 +55,37 @@ def write_report(
     title: str,
     meta: dict[str, Any],
     extractor: dict[str, Any] | None,
+    groups: Sequence[tuple[str, str]] = ROLE_GROUPS,
+    columns: Sequence[tuple] = COLUMNS,
+    notes: Sequence[str] = (),
 ) -> None:
-    """``out/report.json``, ``out/report.md`` and ``out/metrics.png``; ``out`` must exist."""
+    """``out/report.json``, ``out/report.md`` and ``out/metrics.png``; ``out`` must exist.
+
+    ``groups`` are (group key, section heading) in table order; the plot shows every group when
+    there are at most three, else ``all`` only. ``notes`` are extra lines under the tables (rows
+    skipped, what was held out)."""
     rows = [r.to_dict() for r in results]
-    doc = {**environment(), **meta, "extractor": extractor, "results": rows}
+    doc = {**environment(), **meta, "extractor": extractor, "notes": list(notes), "results": rows}
     write_atomic(out / "report.json", json.dumps(doc, indent=1))
-    write_atomic(out / "report.md", markdown(rows, title=title, meta=doc, extractor=extractor))
-    plot_metrics(out / "metrics.png", rows)
+    text = markdown(
+        rows, title=title, meta=doc, extractor=extractor, groups=groups, columns=columns
+    )
+    write_atomic(out / "report.md", text)
+    plotted = [g for g, _ in groups] if len(groups) <= 3 else ["all"]
+    plot_metrics(out / "metrics.png", rows, groups=plotted, columns=columns)
 
 
 def markdown(
-    rows: list[dict[str, Any]], *, title: str, meta: dict[str, Any], extractor: dict | None
+    rows: list[dict[str, Any]],
+    *,
+    title: str,
+    meta: dict[str, Any],
+    extractor: dict | None,
+    groups: Sequence[tuple[str, str]] = ROLE_GROUPS,
+    columns: Sequence[tuple] = COLUMNS,
 ) -> str:
     fd_label = "FID ↓" if extractor and extractor.get("standard") else "FD* ↓"
-    cols = [c for c in COLUMNS if any(r.get(c[0]) is not None for r in rows)]
+    cols = [c for c in columns if any(r.get(c[0]) is not None for r in rows)]
     head = ["method", "clips"] + [fd_label if k == "fd" else h for k, h, _, _ in cols]
     lines = [f"# {title}", ""]
     for k in ("command", "data", "checkpoint", "date", "machine", "wall_time"):
@@ -78,11 +96,11 @@ def markdown(
                 else f"- {k.replace('_', ' ')}: {meta[k]}"
             )
     lines.append("")
-    for group in ("keyframe", "style", "all"):
+    for group, heading in groups:
         sub = [r for r in rows if r["group"] == group]
         if not sub:
             continue
-        lines += [f"## {group}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += [f"## {heading}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         best = _best(sub, cols)
         for r in sub:
             cells = [f"{r['method']}", str(r["clips"])]
@@ -103,8 +121,10 @@ def markdown(
             else " (not the standard FID: not comparable to published FID values)"
         )
         lines.append(f"FD/KID feature extractor: {extractor['name']}{star}.")
+    lines += [f"{n}" for n in meta.get("notes", [])]
     lines.append(
-        "Best value per column in bold (ground-truth excluded). Metric definitions: docs/metrics.md."
+        "Best value per column in bold (ground-truth excluded; for a ratio where 1 matches the "
+        "truth, the closest to 1). Metric definitions: docs/metrics.md."
     )
     return "\n".join(lines) + "\n"
 
@@ -115,22 +135,30 @@ def _best(rows: list[dict], cols) -> dict[str, str]:
         cand = [r for r in rows if r.get(k) is not None and r["method"] != "ground-truth"]
         if k == "s_per_frame":
             continue
-        if cand:
+        if cand and higher is None:  # a ratio to the truth: 1 is best
+            best[k] = min(cand, key=lambda r: abs(r[k] - 1))["method"]
+        elif cand:
             pick = max if higher else min
             best[k] = pick(cand, key=lambda r: r[k])["method"]
     return best
 
 
-def plot_metrics(path: Path, rows: list[dict[str, Any]]) -> None:
+def plot_metrics(
+    path: Path,
+    rows: list[dict[str, Any]],
+    *,
+    groups: Sequence[str] = ("keyframe", "style", "all"),
+    columns: Sequence[tuple] = COLUMNS,
+) -> None:
     """One bar chart per metric, methods on the x axis, one bar colour per group."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cols = [c for c in COLUMNS if any(r.get(c[0]) is not None for r in rows)]
+    cols = [c for c in columns if any(r.get(c[0]) is not None for r in rows)]
     methods = list(dict.fromkeys(r["method"] for r in rows))
-    groups = [g for g in ("keyframe", "style", "all") if any(r["group"] == g for r in rows)]
+    groups = [g for g in groups if any(r["group"] == g for r in rows)]
     fig, axes = plt.subplots(1, len(cols), figsize=(3.2 * len(cols), 3.6), squeeze=False)
     width = 0.8 / max(len(groups), 1)
     for ax, (k, header, _, _) in zip(axes[0], cols, strict=True):
