@@ -124,6 +124,14 @@ def render(
         "90 s per shot at 256 px on 2 cores; STEPS: the shot painter's steps (0: its feature map "
         "alone, seconds); cached per shot.",
     ),
+    resolution: str = typer.Option(
+        "full",
+        "--resolution",
+        metavar="full|model",
+        help="full (default): the output keeps the paint-over's own detail at the footage's size "
+        "(the keyframe's paint carried at full size, and repainted where the frame no longer shows "
+        "what the keyframe did). model: everything at the model size, scaled up (faster, soft).",
+    ),
     flow: str | None = typer.Option(
         None,
         "--flow",
@@ -172,6 +180,7 @@ def render(
             compile=compile_,
             runtime=runtime,
             **({"flow": flow} if flow else {}),
+            resolution=resolution,
             overwrite=overwrite,
             window=window,
             overlap=overlap,

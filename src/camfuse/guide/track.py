@@ -49,6 +49,7 @@ import torch
 from .colour import fit_regression
 from .flow import ChainTracker, DisSettings
 from .merge import blend_radius, merge_pair, soften
+from .stale import staleness
 from .warp import backward_warp
 
 CHANNELS = 7  # warped RGB, confidence, recoloured RGB
@@ -70,12 +71,23 @@ Fill = Callable[[torch.Tensor], torch.Tensor]
 
 
 @dataclass(frozen=True)
+class Carried:
+    """How one keyframe's paint reaches a frame, so it can be carried again at another size."""
+
+    key: int  # the keyframe's frame number in the stream
+    flow: torch.Tensor  # (2, H, W) in px at this size: each pixel's place in the keyframe
+    weight: torch.Tensor  # (1, H, W) >= 0: its share where two keyframes are merged (merge_pair)
+
+
+@dataclass(frozen=True)
 class Tracked:
     """One frame of :func:`track_keys`: the frame, its guide, and where paint goes."""
 
     frame: torch.Tensor  # (3, H, W)
     guide: torch.Tensor  # (CHANNELS, H, W)
     alpha: torch.Tensor | None  # (1, H, W) the carried paint alpha; None: opaque paintings
+    carried: tuple[Carried, ...] = ()  # the keyframes carried here (none: the fill paints all)
+    trust: torch.Tensor | None = None  # (1, H, W) in [0, 1], soft: how far the carried paint holds
 
 
 def stream_guides(
@@ -112,13 +124,16 @@ def track_keys(
     fill: Fill | None = None,
     shots: Sequence[range] | None = None,
     regions: torch.Tensor | None = None,
+    stale: bool = True,
 ) -> Iterator[Tracked]:
     """The keyframe role of :func:`stream_guides` with the carried alpha (module docstring).
 
     ``regions`` (N, 1, H, W), one per keyframe in the same order: where each keyframe's paint may
     be carried from (a mask at the keyframe, > 0.5 inside); pixels tracked from outside it are
-    untrusted, so the fill paints them."""
+    untrusted, so the fill paints them. ``stale``: also untrust the pixels whose keyframe footage,
+    carried along the same track, no longer looks like the frame (:mod:`camfuse.guide.stale`)."""
     keys = _as_keys(painting, keyframe, regions)
+    footage: dict[int, torch.Tensor | None] = {}  # keyframe -> its footage frame (``stale``)
     cuts = sorted({r.start for r in shots or ()} - {0})
 
     def shot_of(i: int) -> int:
@@ -144,23 +159,26 @@ def track_keys(
                 rgb = alpha * rgb + (1 - alpha) * frame
                 keys[i] = rgb, alpha, region
             maps[i] = fill or fit_regression(frame, rgb)
+            footage[i] = frame if stale else None
             for f in waiting:
                 yield _untracked(f, maps[i])
             waiting = []
             ahead = ChainTracker(frame, preset=preset)  # backwards from this keyframe
             back = [ahead.step(f) for _, f, _ in reversed(pending)][::-1]
             for (j, f, fwd), bwd in zip(pending, back, strict=True):
-                yield _merged(f, j, last, fwd, (i, bwd), keys, maps, fill, radius)
+                yield _merged(f, j, last, fwd, (i, bwd), keys, maps, fill, radius, footage)
             pending = []
             trusted = frame.new_ones(1, h, w) if region is None else (region > 0.5).float()
-            yield Tracked(frame, torch.cat([rgb, trusted, maps[i](frame)]), alpha)
+            zero = frame.new_zeros(2, h, w)
+            carried = (Carried(i, zero, trusted),)
+            yield Tracked(frame, torch.cat([rgb, trusted, maps[i](frame)]), alpha, carried, trusted)
             last = (i, ChainTracker(frame, preset=preset))
             continue
         fwd = last[1].step(frame) if last is not None else None
         if nxt is not None:
             pending.append((i, frame, fwd))
         elif last is not None:
-            yield _merged(frame, i, last, fwd, None, keys, maps, fill, radius)
+            yield _merged(frame, i, last, fwd, None, keys, maps, fill, radius, footage)
         elif fill is not None or maps:
             yield _untracked(frame, fill or maps[max(maps)])
         else:
@@ -201,9 +219,10 @@ def _untracked(frame: torch.Tensor, colours: Fill) -> Tracked:
     return Tracked(frame, torch.cat([frame.new_zeros(4, *frame.shape[-2:]), colours(frame)]), None)
 
 
-def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius) -> Tracked:
+def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius, footage) -> Tracked:
     """Frame i's guide from the keyframe before it (``last``, its track ``fwd``) and/or the one
-    after it (``bwd`` = (keyframe, track)), mixed by distance in time and trust."""
+    after it (``bwd`` = (keyframe, track)), mixed by distance in time and trust (soft where the
+    keyframe's footage no longer matches the frame: ``footage``, keyframe -> its frame)."""
     sides = []  # (keyframe, flow, valid)
     if last is not None and fwd is not None:
         sides.append((last[0], *fwd))
@@ -218,8 +237,10 @@ def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius) -> Tracked:
         )
         for k, flow, v in sides
     ]
+    sides = [(k, flow, _fresh(frame, footage.get(k), flow, v, radius)) for k, flow, v in sides]
     paint = [backward_warp(keys[k][0][None], flow[None])[0] for k, flow, _ in sides]
-    valid = torch.stack([v for _, _, v in sides]).amax(0)
+    soft = torch.stack([v for _, _, v in sides]).amax(0)
+    valid = (soft > 0.5).float()  # the network's confidence channel is binary, as in training
     if fill is None:
         colours = sum(t * maps[k](frame) for t, (k, _, _) in zip(weights, sides, strict=True))
     else:
@@ -230,10 +251,20 @@ def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius) -> Tracked:
             t * backward_warp(keys[k][1][None], flow[None])[0]
             for t, (k, flow, _) in zip(weights, sides, strict=True)
         )
+    shares = [t * soften(v, radius) for t, (_, _, v) in zip(weights, sides, strict=True)]
     if len(sides) == 2:
-        (ta, tb), (va, vb) = weights, (soften(v, radius) for _, _, v in sides)
-        paint = [merge_pair(*paint, ta * va, tb * vb, radius)]
-    return Tracked(frame, torch.cat([paint[0], valid, colours]), alpha)
+        paint = [merge_pair(*paint, *shares, radius)]
+    carried = tuple(Carried(k, flow, w) for (k, flow, _), w in zip(sides, shares, strict=True))
+    trust = soften(soft, radius)
+    return Tracked(frame, torch.cat([paint[0], valid, colours]), alpha, carried, trust)
+
+
+def _fresh(frame, key_footage, flow, valid, radius) -> torch.Tensor:
+    """``valid`` lowered where the keyframe's footage, carried by ``flow``, differs from the frame."""
+    if key_footage is None:
+        return valid
+    carried = backward_warp(key_footage[None], flow[None])[0]
+    return valid * (1 - staleness(frame, carried, valid, radius))
 
 
 def _time_weights(i: int, keys: list[int]) -> list[float]:

@@ -24,9 +24,9 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..guide.merge import box_blur
+from .detail import FullSizePaint, resize
 
 
 def feather(mask: np.ndarray) -> torch.Tensor:
@@ -49,10 +49,13 @@ class Composer:
         carried: bool,
         rgba: bool,
         depth: int = 8,
+        detail: FullSizePaint | None = None,
     ) -> None:
         if depth not in (8, 16):
             raise ValueError(f"output depth must be 8 or 16 bits, got {depth}")
         self.strength, self.rgba, self.carried, self.depth = strength, rgba, carried, depth
+        self.detail = detail  # the paint-overs at the output size (camfuse.render.detail)
+        self.tracks: deque[tuple] = deque()  # (carried, trust) per emitted frame, for ``detail``
         self.masks = iter(masks) if masks is not None else None
         self.mixing = strength < 1 or self.masks is not None or carried
         self.sources: deque[tuple[np.ndarray | None, np.ndarray | None]] = deque()
@@ -67,16 +70,21 @@ class Composer:
             yield f
 
     def tap_tracked(self, tracked: Iterable[tuple], emit: range) -> Iterator[tuple]:
-        """(frame, guide, alpha) -> (frame, guide) of the emitted frames only, keeping alpha."""
-        for i, (frame, guide, alpha) in enumerate(tracked):
+        """(frame, guide, alpha, carried, trust) -> (frame, guide) of the emitted frames only,
+        keeping alpha (and the track, for the full-size detail)."""
+        for i, (frame, guide, alpha, carried, trust) in enumerate(tracked):
             if i in emit:
                 if self.carried:
                     self.alphas.append(alpha)
+                if self.detail is not None:
+                    self.tracks.append((carried, trust))
                 yield frame, guide
 
     def compose(self, paint: torch.Tensor, out_size: tuple[int, int]) -> np.ndarray:
         """The network's (3, h, w) frame -> uint8 (H, W, 3), or (H, W, 4) with ``rgba``; uint16
         with ``depth=16`` (the footage, 8-bit, is scaled by 257 where it is mixed in)."""
+        if self.detail is not None:
+            paint = self.detail.layer(paint, *self.tracks.popleft())
         image = to_image(paint, out_size, self.depth)
         source, mask = self.sources.popleft()
         alpha = self.alphas.popleft() if self.carried else None
@@ -86,7 +94,7 @@ class Composer:
         if mask is not None:
             weight = weight * feather(mask)[0]
         if alpha is not None:
-            weight = weight * _resize(alpha, out_size).cpu().clamp(0, 1)[0]
+            weight = weight * resize(alpha.float(), out_size).cpu().clamp(0, 1)[0]
         if self.rgba:
             top = _TOP[self.depth]
             a = torch.as_tensor(weight).expand(out_size[1], out_size[0]).numpy()
@@ -113,18 +121,9 @@ def mix(footage: np.ndarray, paint: np.ndarray, weight: float | np.ndarray) -> n
 
 def to_image(x: torch.Tensor, size: tuple[int, int], depth: int = 8) -> np.ndarray:
     """float (3, h, w) -> uint8 (H, W, 3) at ``size`` (w, h); uint16 with ``depth=16``."""
-    x = _resize(x, size).clamp(0, 1) * _TOP[depth]
+    x = resize(x.float(), size).clamp(0, 1) * _TOP[depth]
     x = x.round().to(torch.int32 if depth == 16 else torch.uint8).permute(1, 2, 0).cpu().numpy()
     return x.astype(np.uint16) if depth == 16 else x
-
-
-def _resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    x = x.float()
-    if x.shape[-2:] == (size[1], size[0]):
-        return x
-    return F.interpolate(
-        x[None], size=(size[1], size[0]), mode="bilinear", antialias=True, align_corners=False
-    )[0]
 
 
 __all__ = ["Composer", "feather", "mix", "to_image"]

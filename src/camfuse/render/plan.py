@@ -31,6 +31,7 @@ from .windows import default_overlap
 
 RUNTIMES = ("torch", "onnx")
 DEPTHS = (8, 16)  # bits per channel of the frames written
+RESOLUTIONS = ("full", "model")  # camfuse.render.stream: what is carried at the output size
 
 DEFAULT_FPS = Fraction(24)  # frame folders carry no rate
 MIN_FPS, MAX_FPS = 0.01, 240  # the rate is a fraction with denominator <= 1001: below 0.01 it
@@ -65,6 +66,7 @@ class RenderPlan:
     compile: bool  # torch.compile the model's forward
     runtime: str  # "torch" | "onnx" (onnxruntime export, camfuse.onnx.cache)
     flow: str  # DIS preset of the keyframe track (camfuse.guide.flow.PRESETS)
+    resolution: str  # "full": paint carried and composed at the output size; "model": scaled up
     adapt: int | None  # per-shot adaptation (camfuse.render.adapt): the shot painter's steps
     # (0: the feature map alone); None = off. Style role: also paints a frame of each shot from
     # the reference first (camfuse.render.style_key)
@@ -96,6 +98,7 @@ def prepare(
     compile: bool = False,
     runtime: str = "torch",
     flow: str = RENDER_FLOW,
+    resolution: str = "full",
     overwrite: bool = False,
     max_frames: int | None = None,
     adapt: str | int = "off",
@@ -118,6 +121,10 @@ def prepare(
         raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
     if flow not in PRESETS:
         raise ValueError(f"unknown --flow {flow!r}; choose one of {', '.join(PRESETS)}")
+    if resolution not in RESOLUTIONS:
+        raise ValueError(
+            f"unknown --resolution {resolution!r}; choose one of {', '.join(RESOLUTIONS)}"
+        )
     dev, precision = _resolve_runtime(runtime, device, precision, compile)
     footage = Path(footage)
     kind = output_kind(out)
@@ -167,6 +174,7 @@ def prepare(
         compile=compile,
         runtime=runtime,
         flow=flow,
+        resolution=resolution,
         adapt=steps,
     )
 

@@ -60,7 +60,7 @@ def render(
 
     ``options`` are :func:`prepare`'s keywords (keyframe= (one or several, with as many
     paintings), keys= or style=True; mask, start, end, alpha, strength, checkpoint, size, window,
-    overlap, fps, device, precision, compile, runtime, flow, overwrite, max_frames, adapt).
+    overlap, fps, device, precision, compile, runtime, flow, resolution, overwrite, max_frames, adapt).
     ``model`` skips loading one.
     """
     plan = prepare(painting, footage, out, **options)
@@ -107,6 +107,7 @@ def render(
             overlap=plan.overlap,
             precision=plan.precision,
             flow=plan.flow,
+            resolution=plan.resolution,
             alpha=plan.alpha,
             depth=plan.depth,
         )

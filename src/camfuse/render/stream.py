@@ -28,6 +28,7 @@ from ..guide.palette import fit_palette
 from ..guide.track import RENDER_FLOW, stream_guides, track_keys
 from ..models.inputs import fit_image, painting_size
 from .compose import Composer
+from .detail import FullSizePaint
 from .inputs import shots_within
 from .pipeline import prefetch
 from .runtime import autocast
@@ -59,6 +60,7 @@ def stylise(
     emit: range | None = None,
     alpha: bool = False,
     depth: int = 8,
+    resolution: str = "full",
 ) -> Iterator[np.ndarray]:
     """Yield painterly uint8 frames at ``out_size`` (w, h), pulling ``frames`` lazily.
 
@@ -70,7 +72,9 @@ def stylise(
     mask, with a soft edge (:mod:`camfuse.render.compose`); ``regions`` (uint8 (H, W) per
     keyframe, in the paintings' order: the mask at each keyframe) limit what each keyframe's paint
     is carried from. ``alpha``: yield RGBA frames, the paint and where it goes, instead of mixing
-    with the footage. ``depth``: 8 (uint8 frames) or 16 (uint16).
+    with the footage. ``depth``: 8 (uint8 frames) or 16 (uint16). ``resolution``: "full" carries
+    the paint-overs' detail at ``out_size`` (:mod:`camfuse.render.detail`); "model" scales the
+    model-size frame up.
     ``total`` frames are read; ``emit`` (default all) are the ones rendered and yielded, the rest
     only tracked through (a frame range whose keyframes lie outside it).
     ``fill`` (keyframe role): what paints the pixels the track cannot carry (the adapted shot
@@ -111,8 +115,19 @@ def stylise(
             )
         return list(out.frames[0].float().clamp(0, 1))  # T x (3, h, w)
 
+    detail = None
+    larger = out_size[0] > size[0] or out_size[1] > size[1]  # else nothing to add
+    if resolution == "full" and keys.frames and sampling and larger:
+        detail = FullSizePaint(
+            dict(zip(keys.frames, keys.sources, strict=True)), out_size, size, device
+        )
     composer = Composer(
-        strength=strength, masks=masks, carried=keys.has_alpha, rgba=alpha, depth=depth
+        strength=strength,
+        masks=masks,
+        carried=keys.has_alpha,
+        rgba=alpha,
+        depth=depth,
+        detail=detail,
     )
     inputs = (to_model(f, size, device) for f in composer.tap_frames(frames, emit))
     if sampling:  # (frame, guide) pairs, tracked along the whole shot, not per window;
@@ -122,12 +137,13 @@ def stylise(
                 keys.stack(), inputs, keys.frames, preset=flow, fill=fill, shots=shots,
                 regions=keys.regions,
             )  # fmt: skip
-            tracked = ((t.frame, t.guide, t.alpha) for t in tracked)
+            tracked = ((t.frame, t.guide, t.alpha, t.carried, t.trust) for t in tracked)
         else:
-            tracked = ((f, g, None) for f, g in stream_guides(keys.rgb[0], inputs, None))
+            guides = stream_guides(keys.rgb[0], inputs, None)
+            tracked = ((f, g, None, (), None) for f, g in guides)
         inputs = prefetch(composer.tap_tracked(tracked, emit), depth=window)
     else:
-        inputs = composer.tap_tracked(((f, None, None) for f in inputs), emit)
+        inputs = composer.tap_tracked(((f, None, None, (), None) for f in inputs), emit)
         inputs = (f for f, _ in inputs)
     try:
         outputs = blend_windows(inputs, plan_windows(len(emit), window, overlap), run)
@@ -146,9 +162,14 @@ class KeyPaintings:
     reference (``frames`` empty)."""
 
     def __init__(
-        self, frames: list[int], images: list[torch.Tensor], regions: torch.Tensor | None = None
+        self,
+        frames: list[int],
+        images: list[torch.Tensor],
+        regions: torch.Tensor | None = None,
+        sources: list[np.ndarray] | None = None,
     ) -> None:
         self.frames = frames
+        self.sources = sources or []  # the paint-overs as given, uint8 (H, W, 3|4), same order
         self.regions = regions  # (N, 1, h, w): where each keyframe's paint may be carried from
         self.images = images  # (3|4, h, w) each, in [0, 1]
         self.rgb = [x[:3] for x in images]
@@ -172,7 +193,7 @@ class KeyPaintings:
             grey = [np.repeat(regions[j][..., None], 3, -1) for j in order]
             limits = torch.stack([to_model(g, size, device)[:1] for g in grey])
         images = [to_model(paintings[j], size, device) for j in order]
-        return cls([frames[j] for j in order], images, limits)
+        return cls([frames[j] for j in order], images, limits, [paintings[j] for j in order])
 
     def stack(self) -> torch.Tensor:
         """(N, 3|4, h, w): opaque paintings get alpha 1 when any has alpha."""

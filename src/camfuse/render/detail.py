@@ -1,0 +1,105 @@
+"""The keyframes' paint at the output size: the brushwork the working size cannot hold.
+
+The network, the guide and the fill run at the model size (256 px by default): a 1280x720
+paint-over seen at 256x144 keeps a twentieth of its pixels, and scaled back up it is a soft
+wash (detail ratio 0.32 of the ground truth's high-frequency energy on real clips at 640-768 px,
+issue 22). What is painted at the working size is the paint's *low* frequencies; the artist's
+strokes, edges and paper are its high frequencies, and those the track can carry at full size:
+
+- the working-size track (:func:`camfuse.guide.track.track_keys`) says, per keyframe, where each
+  pixel is in that keyframe (its flow) and how much it counts (:class:`~camfuse.guide.track.Carried`);
+- the flow is upsampled to the output size and the paint-over, kept at the output size, is sampled
+  along it (two keyframes: merged with the same contrast-preserving blend, at full size);
+- the output is the network's frame scaled up plus the carried paint's detail (itself minus its
+  own working-size version scaled up), weighted by the track's soft trust:
+
+      out = up(network) + up(trust) x (carried - up(down(carried)))
+
+  Where the network returns the guide's paint (a trusted track) this is the carried paint-over at
+  full size; where the fill paints (content the keyframe never showed, or stale paint) it is the
+  fill's working-size frame scaled up.
+
+A paint-over larger than the footage (a 4K paint-over of 1080p footage) is brought to the output
+size once (antialiased), not to the model size. The paintings are kept as uint8 and converted one
+frame at a time, so memory is a few full-size frames, whatever the number of keyframes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..guide.merge import blend_radius, merge_pair
+from ..guide.track import Carried
+from ..guide.warp import backward_warp
+
+
+class FullSizePaint:
+    """The paint-overs at the output size ``out_size`` (w, h), by keyframe number."""
+
+    def __init__(
+        self,
+        paintings: dict[int, np.ndarray],
+        out_size: tuple[int, int],
+        size: tuple[int, int],
+        device: torch.device,
+    ) -> None:
+        self.out_size, self.size, self.device = out_size, size, device
+        self.radius = blend_radius(out_size[1], out_size[0])
+        self.paint = {k: _at_size(p, out_size, device) for k, p in paintings.items()}
+
+    def layer(
+        self, base: torch.Tensor, carried: Sequence[Carried], trust: torch.Tensor | None
+    ) -> torch.Tensor:
+        """base (3, h, w), the network's frame at the model size -> (3, H, W) at the output size
+        with the carried paint's detail where the track holds (module docstring)."""
+        up = resize(base.float(), self.out_size)
+        if not carried or trust is None:
+            return up
+        sides = [self._carry(c) for c in carried]
+        if len(sides) == 2:
+            weights = [resize(c.weight.float(), self.out_size) for c in carried]
+            paint = merge_pair(*sides, *weights, self.radius)
+        else:
+            paint = sides[0]
+        detail = paint - resize(resize(paint, self.size), self.out_size)
+        return up + resize(trust.float(), self.out_size) * detail
+
+    def _carry(self, c: Carried) -> torch.Tensor:
+        """The keyframe's paint-over sampled along its upsampled flow, (3, H, W) float."""
+        paint = self.paint[c.key][:3].float() / 255
+        if not bool(c.flow.abs().amax() > 0):  # the keyframe itself
+            return paint
+        w, h = self.out_size
+        scale = torch.tensor([w / c.flow.shape[-1], h / c.flow.shape[-2]], device=self.device)
+        flow = resize(c.flow.float().to(self.device), self.out_size) * scale[:, None, None]
+        return backward_warp(paint[None], flow[None])[0]
+
+
+def _at_size(painting: np.ndarray, size: tuple[int, int], device: torch.device) -> torch.Tensor:
+    """uint8 (H, W, 3|4) -> uint8 (3|4, h, w) at ``size`` (w, h)."""
+    x = torch.from_numpy(np.ascontiguousarray(painting)).to(device).permute(2, 0, 1)
+    if x.shape[-2:] == (size[1], size[0]):
+        return x
+    y = x.float()[None] / 255
+    if size[0] < x.shape[-1]:  # a larger paint-over: box-filtered, the strokes kept crisp
+        y = F.interpolate(y, size=(size[1], size[0]), mode="area")
+    else:
+        y = F.interpolate(y, size=(size[1], size[0]), mode="bicubic", align_corners=False)
+    return (y[0].clamp(0, 1) * 255).round().to(torch.uint8)
+
+
+def resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """(C, h, w) float -> (C, H, W) at ``size`` (w, h), bilinear (antialiased when shrinking)."""
+    if x.shape[-2:] == (size[1], size[0]):
+        return x
+    shrink = size[0] < x.shape[-1]
+    return F.interpolate(
+        x[None], size=(size[1], size[0]), mode="bilinear", antialias=shrink, align_corners=False
+    )[0]
+
+
+__all__ = ["FullSizePaint", "resize"]
