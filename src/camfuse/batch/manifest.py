@@ -21,19 +21,25 @@ YAML::
         strength: 0.8
 
 CSV: a header row with the same option names, one shot per line; several keyframes and paintings
-separated by ``;``. The output is ``OUT/<name>.mp4`` unless a shot gives ``out`` (a file or, with
-a trailing ``/``, a PNG folder, relative to OUT).
+separated by ``;``. Both are read as UTF-8, with or without a byte-order mark (a spreadsheet's
+"CSV UTF-8" writes one). The output is ``OUT/<name>.mp4`` unless a shot gives ``out`` (a file or,
+with a trailing ``/``, a PNG folder, relative to OUT and inside it).
 
-:func:`read_manifest` refuses a malformed manifest as a whole (one line naming the row).
-:func:`check_shots` then runs the render's own checks (:func:`camfuse.render.prepare`: every
-path, frame range, size; nothing loaded or written) on every shot before any work starts.
+:func:`read_manifest` refuses a malformed manifest as a whole (one line naming the row): bad
+YAML/CSV, an unknown option, a wrong type, a name that is not a plain file name or is used twice,
+a missing input file, or an output outside OUT, over an input or over another shot's output
+(:mod:`camfuse.batch.paths`). :func:`check_shots` then runs the render's own checks
+(:func:`camfuse.render.prepare`: frame ranges, keyframes, masks, sizes; nothing loaded or
+written) on every shot before any work starts.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +47,7 @@ from typing import Any
 import yaml
 
 from ..media import MediaError
+from .paths import check_name, check_outputs, has_control, output_path
 
 # shot option -> the type it must have (after CSV text is parsed)
 OPTIONS: dict[str, tuple[type, ...]] = {
@@ -84,6 +91,13 @@ class Shot:
     def where(self) -> str:
         return f"row {self.row} ({self.name})"
 
+    @property
+    def inputs(self) -> list[Path]:
+        """The paths the shot reads: footage, paintings, keys and mask folders."""
+        paint = self.options.get("painting")
+        paths = [self.footage, *map(Path, [paint] if isinstance(paint, str) else paint or [])]
+        return paths + [Path(self.options[k]) for k in ("keys", "mask") if k in self.options]
+
     def render_args(self) -> tuple[Any, Path, Path, dict[str, Any]]:
         opts = dict(self.options)
         painting = opts.pop("painting", None)
@@ -101,9 +115,12 @@ class Shot:
         return h.hexdigest()
 
 
-def read_manifest(path: str | Path, out_dir: str | Path) -> list[Shot]:
-    """Parse and type-check a YAML or CSV manifest; paths resolved against its folder."""
-    path = Path(path)
+def read_manifest(
+    path: str | Path, out_dir: str | Path, *, model: str | Path | None = None
+) -> list[Shot]:
+    """Parse and check a YAML or CSV manifest; paths resolved against its folder. ``model``: the
+    checkpoint the shots use, an input no output may overwrite."""
+    path, out_dir = Path(path), Path(out_dir)
     if not path.is_file():
         raise MediaError(f"manifest not found: {path}")
     suffix = path.suffix.lower()
@@ -116,35 +133,55 @@ def read_manifest(path: str | Path, out_dir: str | Path) -> list[Shot]:
     if not rows:
         raise ManifestError(f"manifest {path} lists no shots")
     _check_fields(defaults, "defaults")
-    shots, names, outs = [], set(), set()
+    shots: list[Shot] = []
     for row, fields in rows:
-        where = f"row {row}"
-        _check_fields(fields, where)
-        merged = {**defaults, **fields}
-        for key in REQUIRED:
-            if key not in merged:
-                raise ManifestError(f"{where}: missing {key!r}")
-        name = merged.pop("name")
-        where = f"row {row} ({name})"
-        if name in names:
-            raise ManifestError(f"{where}: the name {name!r} is used twice")
-        names.add(name)
-        for key in PATHS:
-            if key in merged:
-                merged[key] = _resolve(merged[key], path.parent)
-        out = Path(out_dir) / merged.pop("out", f"{name}.mp4")
-        if str(out) in outs:
-            raise ManifestError(f"{where}: output {out} is written by another shot too")
-        outs.add(str(out))
-        footage = Path(merged.pop("footage"))
-        shots.append(Shot(row, name, footage, out, merged))
+        shots.append(_shot(row, {**defaults, **_fields(fields, row)}, path.parent, out_dir))
+        if shots[-1].name in {s.name for s in shots[:-1]}:
+            raise ManifestError(f"{shots[-1].where}: the name {shots[-1].name!r} is used twice")
+    model_files = [Path(model), Path(model).with_suffix(".json")] if model else []
+    inputs = [("manifest", path), *(("model", p) for p in model_files)]
+    inputs += [(s.where, p) for s in shots for p in s.inputs]
+    _checked(check_outputs, out_dir, [(s.where, s.out) for s in shots], inputs)
     return shots
+
+
+def _fields(fields: dict, row: int) -> dict:
+    _check_fields(fields, f"row {row}")
+    return fields
+
+
+def _shot(row: int, merged: dict[str, Any], base: Path, out_dir: Path) -> Shot:
+    """One row (defaults merged in) -> a Shot: required options, a plain name, inputs found."""
+    for key in REQUIRED:
+        if key not in merged:
+            raise ManifestError(f"row {row}: missing {key!r}")
+    name = merged.pop("name")
+    _checked(check_name, name, f"row {row}")
+    where = f"row {row} ({name})"
+    for key in PATHS:
+        if key in merged:
+            merged[key] = _checked(_resolve, merged[key], base)
+            for p in [merged[key]] if isinstance(merged[key], str) else merged[key]:
+                if has_control(p):
+                    raise ManifestError(f"{where}: {key} {p!r} holds a control character")
+                if not os.path.exists(p):  # refuses the whole manifest, not just this shot
+                    raise ManifestError(f"{where}: {key} {p} not found")
+    out = _checked(output_path, out_dir, merged.pop("out", f"{name}.mp4"), where)
+    return Shot(row, name, Path(merged.pop("footage")), out, merged)
+
+
+def _checked(check, *args):
+    """``check(*args)`` with its ValueError as a ManifestError (the manifest is refused)."""
+    try:
+        return check(*args)
+    except ValueError as exc:
+        raise ManifestError(str(exc)) from None
 
 
 def _yaml_rows(path: Path) -> tuple[dict, list[tuple[int, dict]]]:
     try:
-        data = yaml.safe_load(path.read_text())
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        data = yaml.safe_load(_text(path))
+    except (yaml.YAMLError, RecursionError) as exc:
         raise ManifestError(
             f"manifest {path} is not valid YAML: {str(exc).splitlines()[0]}"
         ) from None
@@ -166,21 +203,41 @@ def _yaml_rows(path: Path) -> tuple[dict, list[tuple[int, dict]]]:
     return defaults, rows
 
 
+def _text(path: Path) -> str:
+    """UTF-8, with or without a byte-order mark; anything else is refused with a hint."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            f"manifest {path} is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8"
+        ) from None
+
+
 def _csv_rows(path: Path) -> list[tuple[int, dict]]:
-    with path.open(newline="") as f:
-        reader = csv.DictReader(f)
-        rows = []
-        for fields in reader:
-            line = reader.line_num
-            parsed = {}
-            for key, text in fields.items():
-                if key is None:
-                    raise ManifestError(f"row {line}: more cells than header columns")
-                key = key.strip()
-                if text is None or not text.strip():
-                    continue
-                parsed[key] = _cell(key, text.strip(), line)
-            rows.append((line, parsed))
+    reader = csv.DictReader(io.StringIO(_text(path), newline=""))
+    try:
+        return _parse_csv(reader)
+    except csv.Error as exc:  # a NUL byte, an unclosed quote at the end, a huge field
+        raise ManifestError(f"row {reader.line_num}: not valid CSV: {exc}") from None
+
+
+def _parse_csv(reader: csv.DictReader) -> list[tuple[int, dict]]:
+    header = [key.strip() for key in reader.fieldnames or []]
+    for key in header:
+        if key and header.count(key) > 1:
+            raise ManifestError(f"row 1: the column {key!r} appears twice")
+    rows = []
+    for fields in reader:
+        line = reader.line_num
+        parsed = {}
+        for key, text in fields.items():
+            if key is None:
+                raise ManifestError(f"row {line}: more cells than header columns")
+            key = key.strip()
+            if text is None or not text.strip():
+                continue
+            parsed[key] = _cell(key, text.strip(), line)
+        rows.append((line, parsed))
     return rows
 
 
@@ -235,17 +292,17 @@ def _names(types: tuple[type, ...]) -> str:
 def _resolve(value: str | list[str], base: Path) -> str | list[str]:
     if isinstance(value, list):
         return [str(_resolve(v, base)) for v in value]
-    p = Path(value).expanduser()
+    try:
+        p = Path(value).expanduser()
+    except RuntimeError:  # ~someone who does not exist
+        raise ValueError(f"cannot expand the home folder in {value!r}") from None
     return str(p if p.is_absolute() else base / p)
 
 
 def _input_files(shot: Shot) -> list[Path]:
     """Every file a shot reads (folders: their files, in order)."""
-    paint = shot.options.get("painting")
-    paths = [shot.footage, *map(Path, [paint] if isinstance(paint, str) else paint or [])]
-    paths += [Path(shot.options[k]) for k in ("keys", "mask") if k in shot.options]
     files = []
-    for p in paths:
+    for p in shot.inputs:
         files += sorted(f for f in p.iterdir() if f.is_file()) if p.is_dir() else [p]
     return files
 
