@@ -5,6 +5,10 @@ rerun skips the finished shots."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -72,3 +76,65 @@ def test_progress_counts_a_finished_shot_once():
     state = Progress(shots=2, done=1, frames_done=40, finished={"a"},
                      workers={0: ("b", 30, 60), 1: ("a", 40, 40)})  # fmt: skip
     assert state.frames == 70  # a's 40 (finished) + b's 30 so far; a's stale report not again
+
+
+def _one_error(err: str) -> str:
+    lines = [line for line in err.strip().splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def _batch_args(project, manifest, out):
+    return ["batch", manifest, "--out", out, "--workers", 1,
+            "--checkpoint", project / "tiny.safetensors", "--device", "cpu"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("../../escape", r"row 2: name '\.\./\.\./escape' holds a path separator"),
+        ("a/b", r"row 2: name 'a/b' holds a path separator"),
+    ],
+)
+def test_a_name_that_is_a_path_is_refused_before_anything_runs(project, tmp_path, capsys,
+                                                               name, message):  # fmt: skip
+    deep = tmp_path / "x" / "y"
+    deep.mkdir(parents=True)
+    manifest = deep / "shots.yaml"
+    manifest.write_text(
+        "defaults: {adapt: 'off'}\nshots:\n"
+        f"  - {{name: sh010, footage: {project / 'a.mp4'}, keyframe: 0, painting: {project / 'a0.png'}}}\n"
+        f"  - {{name: '{name}', footage: {project / 'a.mp4'}, keyframe: 0, painting: {project / 'a0.png'}}}\n"
+    )
+    code, _, err = run(capsys, *_batch_args(project, manifest, deep / "out"))
+    assert code == 2
+    assert re.fullmatch(f"error: {message}; a name must be a plain file name", _one_error(err))
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["shots.yaml", "x", "y"]  # no output
+
+
+def test_a_missing_footage_refuses_the_whole_manifest(project, tmp_path, capsys):
+    manifest = tmp_path / "shots.csv"
+    manifest.write_bytes(  # as a spreadsheet saves it: UTF-8 with a byte-order mark
+        b"\xef\xbb\xbfname,footage,style,painting,adapt\n"
+        + f"sh010,{project / 'a.mp4'},true,{project / 'ref.png'},off\n"
+        f"sh020,{tmp_path / 'gone.mp4'},true,{project / 'ref.png'},off\n".encode()
+    )
+    code, _, err = run(capsys, *_batch_args(project, manifest, tmp_path / "out"))
+    assert code == 2
+    assert _one_error(err) == f"error: row 3 (sh020): footage {tmp_path / 'gone.mp4'} not found"
+    assert not (tmp_path / "out").exists()  # nothing ran, not even the good shot
+
+
+def test_ray_keeps_its_notices_off_the_terminal(project, tmp_path):
+    manifest = tmp_path / "shots.yaml"
+    manifest.write_text(
+        "shots:\n"
+        f"  - {{name: sh010, footage: {project / 'b.mp4'}, style: true, painting: {project / 'ref.png'}, adapt: 'off'}}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}  # Ray's defaults
+    args = [str(a) for a in _batch_args(project, manifest, tmp_path / "out")]
+    done = subprocess.run([sys.executable, "-m", "camfuse", *args], capture_output=True, text=True,
+                          env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", done.stderr  # no Ray start-up notice, no progress (not a terminal)
+    assert (tmp_path / "out" / ".camfuse-batch" / "ray.log").is_file()

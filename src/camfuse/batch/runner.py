@@ -6,7 +6,8 @@ holds the same hash of inputs and settings), then starts Ray: locally (``ray.ini
 ``workers`` CPUs, by default one per core: each worker gets ``cores / workers`` threads; on
 2 cores two one-thread workers rendered 25 % (``--adapt off``) and 20 % (``auto``) more shots per
 hour than one two-thread worker, docs/performance.md) or on a running cluster
-(``ray_address``: every node needs camfuse installed and the paths on shared storage). Each worker
+(``ray_address``: every node needs camfuse installed and the paths on shared storage), with
+Ray's own messages in ``OUT/.camfuse-batch/ray.log`` (:mod:`camfuse.batch.session`). Each worker
 is a :class:`ShotRenderer` actor that loads the model once and renders shot after shot with
 :func:`camfuse.render.render` (the CLI's own function; outputs are staged and renamed, so a killed
 worker leaves no half-written shot). A shot's failure (its error line) is recorded and the others
@@ -26,10 +27,10 @@ from typing import Any
 
 from ..media import write_atomic
 from .manifest import Shot, check_shots, read_manifest
+from .paths import RAY_LOG, RECORDS, SUMMARY
+from .session import ray_session
 
 log = logging.getLogger(__name__)
-
-RECORDS = ".camfuse-batch"  # per-shot records (hash, result) beside the outputs
 
 
 @dataclass
@@ -99,7 +100,7 @@ def run_batch(
     if not out_dir.parent.is_dir():
         raise ValueError(f"output folder's parent does not exist: {out_dir.parent}")
     start = time.perf_counter()
-    shots = read_manifest(manifest, out_dir)
+    shots = read_manifest(manifest, out_dir, model=checkpoint)
     out_dir.mkdir(exist_ok=True)
     for s in shots:
         s.out.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +130,7 @@ def run_batch(
             results[r.shot] = r
     ordered = [results[s.name] for s in shots]
     summary = BatchSummary(ordered, time.perf_counter() - start, workers)
-    write_atomic(out_dir / "batch-summary.json", summary.to_json())
+    write_atomic(out_dir / SUMMARY, summary.to_json())
     return summary
 
 
@@ -138,18 +139,7 @@ def _run_on_ray(todo, out_dir, workers, address, cpus, settings, on_update) -> l
     from ray.util import ActorPool
 
     local = address is None
-    started = not ray.is_initialized()
-    if started:
-        ray.init(
-            address=address,
-            num_cpus=workers if local else None,
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level=logging.WARNING,
-            configure_logging=False,
-            runtime_env={"env_vars": {"PYTHONWARNINGS": "ignore"}},
-        )
-    try:
+    with ray_session(address, workers, out_dir / RECORDS / RAY_LOG):
         gpus = ray.cluster_resources().get("GPU", 0)
         per = cpus or (max(1, (os.cpu_count() or 1) // workers) if local else 2)
         renderer = ray.remote(num_cpus=1 if local else per, num_gpus=1 if gpus else 0)(ShotRenderer)
@@ -183,9 +173,6 @@ def _run_on_ray(todo, out_dir, workers, address, cpus, settings, on_update) -> l
             if on_update:
                 on_update(state)
         return results
-    finally:
-        if started:
-            ray.shutdown()
 
 
 class ShotRenderer:
