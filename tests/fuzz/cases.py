@@ -50,6 +50,9 @@ def make_base(d: Path) -> Path:
     cfg = load_config("tiny")
     save_checkpoint(d / "model", CamFuse(cfg.model), cfg, note="random init, for fuzzing")
     write_split(d / "split", samples=2, frames=2, size=32, seed=5)
+    from camfuse.data.real import write_real_split
+
+    write_real_split(d / "real", clips=["carphone"], painters=["cel"], frames=2)
     return d
 
 
@@ -295,6 +298,52 @@ def broken_split(rng, base: Path, d: Path) -> Case:
     return Case(f"split edit {kind}", argv, out, [split])
 
 
+REAL_OPTIONS = {  # camfuse data real on carphone (120 frames), with cheap painters; mostly valid
+    "--painters": ["cel", "mosaic,pencil", "pencil", "crayon", ",", "cel,cel"],
+    "--frames": ["2", "3", "2", "0", "1", "121", "x"],
+    "--keyframe": ["0", "1", "0", "-1", "5"],
+    "--seed": ["0", "7", "3", "-1"],
+}
+
+
+def odd_real(rng, base: Path, d: Path) -> Case:
+    """`camfuse data real` and `camfuse evaluate` on a real split with odd options; whether it
+    must succeed is decided here from the README's rules."""
+    if rng.random() < 0.5:
+        opts = {f: str(rng.choice(v)) for f, v in REAL_OPTIONS.items() if rng.random() < 0.4}
+        clips = str(rng.choice(["carphone"] * 6 + ["moon", "carphone,carphone"]))
+        painters = opts.get("--painters", "cel").split(",")
+        frames, key = opts.get("--frames", "24"), int(opts.get("--keyframe", "0"))
+        ok = (
+            clips == "carphone"
+            and all(p in ("cel", "mosaic", "pencil") for p in painters)
+            and len(set(painters)) == len(painters)
+            and frames.isdigit()
+            and 2 <= int(frames) <= 120
+            and 0 <= key < int(frames)
+            and int(opts.get("--seed", "0")) >= 0
+        )
+        out = d / "real"
+        argv = ["data", "real", "--out", str(out), "--clips", clips]
+        argv += [x for kv in opts.items() for x in kv]
+        return Case(f"data real {' '.join(argv[4:])}", argv, out, [], expect_ok=ok)
+    split = _copy(base, d, "real")
+    rows = str(
+        rng.choice(["flow-warp", "static-keyframe,identity", "flow-warp", "bogus", "ebsynth"])
+    )
+    adapt = str(rng.choice(["off", "auto", "off", "never", "-3"]))
+    extra = ["--keyframe", "0"] if rng.random() < 0.1 else []
+    ok = (
+        rows in ("flow-warp", "static-keyframe,identity") and adapt in ("off", "auto") and not extra
+    )
+    out = d / "report"
+    argv = ["evaluate", "--data", str(split), "--out", str(out), "-b", rows, "--adapt", adapt,
+            "--device", "cpu", *extra]  # fmt: skip
+    # ebsynth: an error unless CAMFUSE_EBSYNTH names a binary where the fuzz suite runs
+    return Case(f"evaluate real -b {rows} --adapt {adapt} {' '.join(extra)}", argv, out, [split],
+                expect_ok=None if rows == "ebsynth" else ok)  # fmt: skip
+
+
 def odd_export(rng, base: Path, d: Path) -> Case:
     model = _copy(base, d, "model")
     del model
@@ -325,6 +374,7 @@ def interrupted(rng, base: Path, d: Path) -> Case:
 GENERATORS = [
     (broken_footage, 4), (broken_painting, 2), (odd_paths, 3), (odd_options, 4),
     (broken_model, 2), (broken_split, 2), (odd_export, 1), (odd_deliverables, 2),
+    (odd_real, 2),
 ]  # fmt: skip
 
 
