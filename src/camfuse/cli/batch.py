@@ -59,7 +59,12 @@ def batch(
             checkpoint=checkpoint,
             device=device,
             on_update=on_update,
-            on_invalid=lambda line: console.print(f"error: {line}", markup=False, highlight=False),
+            on_invalid=lambda line: console.print(
+                f"error: {line}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,  # one line
+            ),
         )
     table = Table(title=f"camfuse batch: {len(summary.results)} shots, {summary.seconds:.0f} s")
     for col in ("shot", "row", "frames", "seconds", "status"):
