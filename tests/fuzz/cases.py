@@ -1,6 +1,7 @@
 """Seeded fuzz cases for the command line: broken media, odd paths, options, model files, split
-manifests and interruptions. A case is the argv of one ``camfuse`` call plus what it must leave
-alone; :mod:`tests.fuzz.contract` runs it and checks the README's contract."""
+manifests, batch manifests (:mod:`tests.fuzz.manifests`) and interruptions (of a render, and of
+its adaptation). A case is the argv of one ``camfuse`` call plus what it must leave alone;
+:mod:`tests.fuzz.contract` runs it and checks the README's contract."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import numpy as np
 
 from tests.footage import make_clip, make_pcm_clip
 
+from .manifests import batch_manifest
+
 
 @dataclass
 class Case:
@@ -24,6 +27,10 @@ class Case:
     signal: int | None = None  # sent to a subprocess once it has started writing
     expect_ok: bool | None = None  # None: either outcome is allowed, as long as it is clean
     dirs: list[Path] = field(default_factory=list)  # where no temporary may be left
+    expect_code: int | None = None  # the exit code it must have, when it is known
+    writes_within: Path | None = None  # nothing new may appear in ``dirs`` outside this folder
+    wait_for: str | None = None  # signal once stderr has a line with this (instead of a write)
+    env: dict[str, str] = field(default_factory=dict)  # added to the subprocess's environment
 
 
 def make_base(d: Path) -> Path:
@@ -49,6 +56,8 @@ def make_base(d: Path) -> Path:
     torch.manual_seed(0)
     cfg = load_config("tiny")
     save_checkpoint(d / "model", CamFuse(cfg.model), cfg, note="random init, for fuzzing")
+    cfg = cfg.with_overrides(["model.sampling=true"])  # a path --adapt can adapt
+    save_checkpoint(d / "sampling", CamFuse(cfg.model), cfg, note="random init, for fuzzing")
     write_split(d / "split", samples=2, frames=2, size=32, seed=5)
     from camfuse.data.real import write_real_split
 
@@ -83,11 +92,11 @@ MUTATIONS = [_truncate, _flip, _garbage, _empty]
 
 
 def _copy(base: Path, d: Path, name: str) -> Path:
-    """A copy of a base input in the case's folder (``model``: both of its files)."""
-    if name == "model":
+    """A copy of a base input in the case's folder (a model: both of its files)."""
+    if name in ("model", "sampling"):
         for ext in (".safetensors", ".json"):
-            shutil.copy2(base / f"model{ext}", d / f"model{ext}")
-        return d / "model.safetensors"
+            shutil.copy2(base / f"{name}{ext}", d / f"{name}{ext}")
+        return d / f"{name}.safetensors"
     src, dst = base / name, d / name
     (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst)
     return dst
@@ -371,17 +380,33 @@ def interrupted(rng, base: Path, d: Path) -> Case:
                 out, [footage, paint], signal=sig, expect_ok=False)  # fmt: skip
 
 
+def interrupted_adaptation(rng, base: Path, d: Path) -> Case:
+    """A render interrupted while it adapts to the shot: the signal follows the log line that
+    says adaptation has begun (the feature map is fitted; the painter's steps come next)."""
+    footage = _copy(base, d, "clip.mp4")
+    _copy(base, d, "sampling")
+    paint = _copy(base, d, "paint.png")
+    out = d / str(rng.choice(["out.mp4", "frames"]))
+    sig = int(rng.choice([2, 15, 1]))
+    argv = _render(d, paint, footage, out, "--keyframe", str(int(rng.integers(0, 4))),
+                   "--adapt", str(int(rng.integers(150, 300))))  # fmt: skip
+    argv[argv.index("-c") + 1] = str(d / "sampling.safetensors")
+    return Case(f"signal {sig} adapting", ["-v", *argv], out, [footage, paint], signal=sig,
+                expect_ok=False, expect_code=128 + sig, wait_for="adaptation: feature map fitted",
+                env={"CAMFUSE_CACHE": str(d / "cache")})  # fmt: skip
+
+
 GENERATORS = [
     (broken_footage, 4), (broken_painting, 2), (odd_paths, 3), (odd_options, 4),
     (broken_model, 2), (broken_split, 2), (odd_export, 1), (odd_deliverables, 2),
-    (odd_real, 2),
+    (odd_real, 2), (batch_manifest, 3),
 ]  # fmt: skip
 
 
 def make_case(seed: int, base: Path, root: Path, *, signals: bool) -> Case:
     """Case number ``seed``: its own folder under ``root``, deterministic for the seed."""
     rng = np.random.default_rng(seed)
-    gens = GENERATORS + ([(interrupted, 1)] if signals else [])
+    gens = GENERATORS + ([(interrupted, 1), (interrupted_adaptation, 1)] if signals else [])
     weights = np.array([w for _, w in gens], float)
     gen = gens[int(rng.choice(len(gens), p=weights / weights.sum()))][0]
     d = root / f"case{seed:04d}"

@@ -1,9 +1,13 @@
 """Run one fuzz case and check the README's contract.
 
 For every case: no traceback, no hang, no stray output on stderr (only ``error:`` / ``warning:``
-/ ``info:`` lines), inputs byte-identical, no temporary left. A failure exits 2 (bad input), 1
-(system error) or 128 + signal, prints exactly one ``error:`` line and leaves nothing at ``--out``;
-a success exits 0 and writes ``--out``.
+/ ``info:`` lines), inputs byte-identical, no temporary left, nothing new outside the folder the
+case may write (``writes_within``). A failure exits 2 (bad input), 1 (system error) or
+128 + signal (the case's ``expect_code`` when it has one), prints exactly one ``error:`` line and
+leaves nothing at ``--out``; a success exits 0 and writes ``--out``.
+
+An interrupted case runs in a subprocess and gets its signal once it is known to be at work: a
+temporary output has appeared (a render), or stderr has a given line (adaptation has begun).
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,32 +106,55 @@ def _user_visible(w: warnings.WarningMessage) -> bool:
 def _subprocess(case: Case) -> tuple[int | None, str, list[str]]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "camfuse", *case.argv],
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, **case.env},
         # a shell's background job ignores SIGINT and its children inherit that: restore it
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+    lines: list[str] = []
+    seen = threading.Event()
+
+    def read() -> None:
+        for line in proc.stderr:
+            lines.append(line)
+            if case.wait_for and case.wait_for in line:
+                seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     deadline = time.monotonic() + TIMEOUT
     watch = case.out.parent if case.out else case.dirs[0]
     while time.monotonic() < deadline and proc.poll() is None:
-        if any(".camfuse-" in p.name for p in watch.iterdir()):
-            time.sleep(float(hash(case.name) % 10) / 20)  # somewhere into the render
+        if case.wait_for:
+            if seen.wait(0.02):
+                break
+        elif any(".camfuse-" in p.name for p in watch.iterdir()):
+            time.sleep((zlib.crc32(case.name.encode()) % 10) / 20)  # somewhere into the render
             break
-        time.sleep(0.02)
+        else:
+            time.sleep(0.02)
     if proc.poll() is None:
         proc.send_signal(case.signal)
     try:
-        _, err = proc.communicate(timeout=TIMEOUT)
+        proc.wait(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         proc.kill()
-        _, err = proc.communicate()
-        return None, err, ["hang"]
-    return proc.returncode, err, []
+        proc.wait()
+        reader.join()
+        return None, "".join(lines), ["hang"]
+    reader.join()
+    return proc.returncode, "".join(lines), []
+
+
+def _new_paths(dirs: list[Path], before: set[str]) -> set[str]:
+    return {str(p) for d in dirs for p in d.rglob("*")} - before
 
 
 def run_case(case: Case) -> Outcome:
     before = snapshot(case.inputs)
+    existing = {str(p) for d in case.dirs for p in d.rglob("*")}
     out_existed = case.out is not None and present(case.out)
     start = time.perf_counter()
     code, err, problems = _subprocess(case) if case.signal else _in_process(case.argv)
@@ -141,6 +170,8 @@ def run_case(case: Case) -> Outcome:
     allowed = {0, 1, 2} | ({128 + case.signal} if case.signal else set())
     if code is not None and code not in allowed:
         p.append(f"exit code {code}")
+    if case.expect_code is not None and code is not None and code != case.expect_code:
+        p.append(f"exit code {code}, not {case.expect_code}")
     if code not in (0, None):
         if len(errors) != 1:
             p.append(f"{len(errors)} error lines")
@@ -157,6 +188,11 @@ def run_case(case: Case) -> Outcome:
         p.append("refused although valid")
     if left := leftovers(case.dirs):
         p.append(f"temporary left: {left[0]}")
+    if case.writes_within is not None:
+        root = str(case.writes_within)
+        new = _new_paths(case.dirs, existing)
+        if outside := sorted(q for q in new if q != root and not q.startswith(root + os.sep)):
+            p.append(f"wrote outside {case.writes_within}: {outside[0]}")
     if snapshot(case.inputs) != before:
         p.append("an input changed")
     return outcome

@@ -11,6 +11,7 @@ import pytest
 
 from .cases import make_base, make_case
 from .contract import run_case
+from .manifests import VARIANTS
 
 QUICK = range(40)  # seeds: all generators appear in this slice
 QUICK_SIGNALS = (1000, 1001, 1002)  # one interruption case each for SIGINT, SIGTERM and SIGHUP
@@ -39,6 +40,30 @@ def test_interruption_keeps_the_contract(base, tmp_path, seed):
     case = interrupted(np.random.default_rng(seed), base, d)
     case.signal = {1000: 2, 1001: 15, 1002: 1}[seed]
     case.dirs = [d]
+    outcome = run_case(case)
+    assert outcome.ok, (case.name, outcome.code, outcome.problems)
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_batch_manifest_keeps_the_contract(base, tmp_path, variant):
+    import numpy as np
+
+    from .manifests import batch_manifest
+
+    case = batch_manifest(np.random.default_rng(0), base, tmp_path, variant)
+    case.dirs = [tmp_path]
+    outcome = run_case(case)
+    assert outcome.ok, (case.name, outcome.code, outcome.error, outcome.problems)
+
+
+@pytest.mark.parametrize("sig", [2, 15, 1])  # SIGINT, SIGTERM, SIGHUP
+def test_interrupted_adaptation_keeps_the_contract(base, tmp_path, sig):
+    import numpy as np
+
+    from .cases import interrupted_adaptation
+
+    case = interrupted_adaptation(np.random.default_rng(sig), base, tmp_path)
+    case.signal, case.expect_code, case.dirs = sig, 128 + sig, [tmp_path]
     outcome = run_case(case)
     assert outcome.ok, (case.name, outcome.code, outcome.problems)
 
