@@ -202,3 +202,20 @@ def test_other_encodings_are_refused_with_a_hint(tmp_path, encoding):
 def test_malformed_csv_is_one_line(tmp_path, text, message):
     with pytest.raises(ManifestError, match=message):
         read_manifest(_write(tmp_path, "m.csv", text), tmp_path)
+
+
+def test_render_deliverable_options_pass_through_and_prores_defaults_to_mov(tmp_path):
+    m = _write(
+        tmp_path,
+        "shots.csv",
+        "name,footage,keyframe,painting,codec,depth,resolution\n"
+        "a,a.mp4,0,p0.png,prores,16,full\n"
+        "b,b.mp4,0,p0.png,h264,8,model\n",
+    )
+    a, b = read_manifest(m, tmp_path / "out")
+    assert (a.options["codec"], a.options["depth"], a.options["resolution"]) == (
+        "prores",
+        16,
+        "full",
+    )
+    assert a.out == tmp_path / "out" / "a.mov" and b.out == tmp_path / "out" / "b.mp4"

@@ -191,6 +191,7 @@ OPTIONS = {
     "--flow": ["bogus", "fast", "medium"],
     "--depth": ["16", "12", "0", "x", "8"],
     "--codec": ["prores", "vp9", "", "h264"],
+    "--resolution": ["full", "model", "half", "", "FULL"],
 }
 
 

@@ -70,9 +70,17 @@ OPTIONS: dict[str, tuple[type, ...]] = {
     "overlap": (int,),
     "fps": (float, int),
     "flow": (str,),
+    "resolution": (str,),
+    "depth": (int,),
+    "codec": (str,),
 }
 PATHS = ("footage", "painting", "keys", "mask")
 REQUIRED = ("name", "footage")
+
+
+def _video_ext(options: dict) -> str:
+    """The default output's extension: ProRes lives in .mov, H.264 in .mp4."""
+    return ".mov" if str(options.get("codec", "")).lower() == "prores" else ".mp4"
 
 
 class ManifestError(ValueError):
@@ -166,7 +174,7 @@ def _shot(row: int, merged: dict[str, Any], base: Path, out_dir: Path) -> Shot:
                     raise ManifestError(f"{where}: {key} {p!r} holds a control character")
                 if not os.path.exists(p):  # refuses the whole manifest, not just this shot
                     raise ManifestError(f"{where}: {key} {p} not found")
-    out = _checked(output_path, out_dir, merged.pop("out", f"{name}.mp4"), where)
+    out = _checked(output_path, out_dir, merged.pop("out", f"{name}{_video_ext(merged)}"), where)
     return Shot(row, name, Path(merged.pop("footage")), out, merged)
 
 
