@@ -85,3 +85,18 @@ def test_a_paint_over_larger_than_the_footage_is_used_at_the_output_size(model, 
     assert out.shape == (H, W, 3)
     ratio = float(high_pass(out).square().mean() / high_pass(painted[0]).square().mean())
     assert 0.85 < ratio < 1.15
+
+
+def test_the_fill_is_scaled_up_with_the_frames_own_edges_and_no_texture_where_it_is_flat():
+    from camfuse.render.detail import guided_upsample, resize
+
+    guide = torch.zeros(1, 256, 256)
+    guide[:, :, 128:] = 1  # a hard vertical edge in the full-size frame
+    paint = 0.2 + 0.6 * guide.repeat(3, 1, 1)  # the paint follows it
+    low = resize(paint, (64, 64))  # what the fill paints at the working size: a soft edge
+    sharp, soft = guided_upsample(low, guide, (64, 64)), resize(low, (256, 256))
+    step = lambda x: float((x[:, :, 1:] - x[:, :, :-1]).abs().amax())  # noqa: E731
+    assert step(sharp) > 0.5 > step(soft) * 2  # the edge is crisp again
+    assert float((sharp - paint).abs().mean()) < float((soft - paint).abs().mean()) / 2
+    flat = torch.full((1, 256, 256), 0.5)
+    assert torch.allclose(guided_upsample(low, flat, (64, 64)), soft, atol=1e-4)

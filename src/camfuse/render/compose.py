@@ -66,7 +66,8 @@ class Composer:
         for i, f in enumerate(frames):
             mask = next(self.masks) if self.masks is not None else None
             if i in emit:
-                self.sources.append((f if self.mixing and not self.rgba else None, mask))
+                keep = self.detail is not None or (self.mixing and not self.rgba)
+                self.sources.append((f if keep else None, mask))
             yield f
 
     def tap_tracked(self, tracked: Iterable[tuple], emit: range) -> Iterator[tuple]:
@@ -83,10 +84,10 @@ class Composer:
     def compose(self, paint: torch.Tensor, out_size: tuple[int, int]) -> np.ndarray:
         """The network's (3, h, w) frame -> uint8 (H, W, 3), or (H, W, 4) with ``rgba``; uint16
         with ``depth=16`` (the footage, 8-bit, is scaled by 257 where it is mixed in)."""
-        if self.detail is not None:
-            paint = self.detail.layer(paint, *self.tracks.popleft())
-        image = to_image(paint, out_size, self.depth)
         source, mask = self.sources.popleft()
+        if self.detail is not None:
+            paint = self.detail.layer(paint, *self.tracks.popleft(), source)
+        image = to_image(paint, out_size, self.depth)
         alpha = self.alphas.popleft() if self.carried else None
         if not self.mixing and not self.rgba:
             return image

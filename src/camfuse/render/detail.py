@@ -32,7 +32,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..guide.merge import blend_radius, merge_pair
+from ..guide.merge import blend_radius, box_blur, merge_pair
 from ..guide.track import Carried
 from ..guide.warp import backward_warp
 
@@ -52,11 +52,23 @@ class FullSizePaint:
         self.paint = {k: _at_size(p, out_size, device) for k, p in paintings.items()}
 
     def layer(
-        self, base: torch.Tensor, carried: Sequence[Carried], trust: torch.Tensor | None
+        self,
+        base: torch.Tensor,
+        carried: Sequence[Carried],
+        trust: torch.Tensor | None,
+        footage: np.ndarray | None = None,
     ) -> torch.Tensor:
         """base (3, h, w), the network's frame at the model size -> (3, H, W) at the output size
-        with the carried paint's detail where the track holds (module docstring)."""
+        with the carried paint's detail where the track holds, and the frame's own edges
+        (``footage``, uint8 (H, W, 3) at the output size) where it does not (module docstring)."""
         up = resize(base.float(), self.out_size)
+        if footage is not None:
+            guided = guided_upsample(base.float(), _grey(footage, self.device), self.size)
+            up = (
+                guided
+                if trust is None
+                else up + (1 - resize(trust.float(), self.out_size)) * (guided - up)
+            )
         if not carried or trust is None:
             return up
         sides = [self._carry(c) for c in carried]
@@ -77,6 +89,33 @@ class FullSizePaint:
         scale = torch.tensor([w / c.flow.shape[-1], h / c.flow.shape[-2]], device=self.device)
         flow = resize(c.flow.float().to(self.device), self.out_size) * scale[:, None, None]
         return backward_warp(paint[None], flow[None])[0]
+
+
+GUIDED_RADIUS = 2  # px at the model size: the local linear model's window (5x5)
+GUIDED_EPS = 0.06**2  # below this variance of the guide's luminance a patch counts as flat
+
+
+def guided_upsample(low: torch.Tensor, guide: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """``low`` (C, h, w) at ``size`` (w, h) scaled up to the guide's size (1, H, W) with the
+    guide's own edges, by the local linear model of the guided filter (He et al. 2010; as joint
+    upsampling, He & Sun 2015): per window, low ~ a x guide + b; the smoothed slope ``a`` is
+    upsampled and multiplies the detail the guide loses at the working size, which is added to
+    ``low`` scaled up. Where the guide is flat (its variance well below GUIDED_EPS) or ``low``
+    does not follow it, a ~ 0 and the result is ``low`` scaled up, exactly."""
+    g = resize(guide, size)
+    box = lambda x: box_blur(x, GUIDED_RADIUS)  # noqa: E731
+    mean_g, mean_p = box(g), box(low)
+    cov = box(g * low) - mean_g * mean_p
+    var = box(g * g) - mean_g * mean_g
+    out_size = (guide.shape[-1], guide.shape[-2])
+    slope = resize(box(cov / (var + GUIDED_EPS)), out_size)
+    return resize(low, out_size) + slope * (guide - resize(g, out_size))
+
+
+def _grey(image: np.ndarray, device: torch.device) -> torch.Tensor:
+    """uint8 (H, W, 3) -> float luminance (1, H, W) in [0, 1]."""
+    x = torch.from_numpy(np.ascontiguousarray(image)).to(device).float() / 255
+    return (x @ torch.tensor([0.299, 0.587, 0.114], device=device))[None]
 
 
 def _at_size(painting: np.ndarray, size: tuple[int, int], device: torch.device) -> torch.Tensor:
