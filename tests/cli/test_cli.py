@@ -132,6 +132,7 @@ BAD = {
     "prores in mkv": (["--out", "{t}/o.mkv", "--style", "--codec", "prores"], "not .mkv"),
     "prores to a folder": (["--out", "{t}/f/", "--style", "--codec", "prores"], "not a folder"),
     "prores alpha mp4": (["--style", "--codec", "prores", "--alpha"], "only, not .mp4"),
+    "unknown resolution": (["--style", "--resolution", "half"], "unknown --resolution 'half'"),
     "start out of range": (["--style", "--start", "12"], "--start 12 is out of range"),
     "end before start": (["--style", "--start", "5", "--end", "5"], "--end must be in 6..12"),
     "end beyond": (["--style", "--end", "13"], "--end must be in"),
