@@ -11,7 +11,6 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
-from torchmetrics.functional.image import structural_similarity_index_measure
 
 from .config import LossConfig
 from .guide.warp import backward_warp
@@ -28,6 +27,10 @@ class ReconstructionSSIM(nn.Module):
     """1 - SSIM over every frame (Gaussian window 7 so 32-px test crops still work)."""
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        # imported here: torchmetrics takes seconds to import, and the render's adaptation
+        # imports this module for the perceptual loss alone
+        from torchmetrics.functional.image import structural_similarity_index_measure
+
         p, t = (rearrange(x, "b t c h w -> (b t) c h w").float() for x in (pred, target))
         return 1 - structural_similarity_index_measure(p, t, data_range=1.0, kernel_size=7)
 
