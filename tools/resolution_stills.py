@@ -6,7 +6,8 @@
 Renders the clip twice with the bundled model and the default options otherwise (`--adapt auto`,
 cached per shot), then writes a sheet of crops at 100 % (never scaled: each crop is `W x H` pixels
 of the output): one row per frame in `--at`, columns footage | `--resolution model` |
-`--resolution full`. Prints each render's wall time.
+`--resolution full`. Prints each render's wall time. `--renders BEFORE,AFTER` crops two renders
+made beforehand instead (for a before/after of another change), `--zoom` enlarges small clips.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def main() -> None:
     ap.add_argument("--at", required=True, help="frame numbers, comma-separated")
     ap.add_argument("--crop", required=True, help="x,y,w,h in output pixels")
     ap.add_argument("--adapt", default="auto")
+    ap.add_argument("--renders", help="two PNG-frame folders already rendered (before,after): "
+                    "crop them instead of rendering")  # fmt: skip
+    ap.add_argument("--zoom", type=int, default=1, help="nearest-neighbour zoom (small clips)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     at = [int(x) for x in args.at.split(",")]
@@ -43,8 +47,12 @@ def main() -> None:
     crop = lambda im: np.asarray(im)[y : y + h, x : x + w]  # noqa: E731
     footage = [f for i, f in enumerate(islice(iter_frames(args.footage), args.frames)) if i in at]
     columns = [[crop(f) for f in footage]]
+    if args.renders:
+        for folder in args.renders.split(","):
+            frames = sorted(Path(folder).glob("frame_*.png"))
+            columns.append([crop(Image.open(frames[i]).convert("RGB")) for i in at])
     with tempfile.TemporaryDirectory() as tmp:
-        for resolution in ("model", "full"):
+        for resolution in () if args.renders else ("model", "full"):
             out = Path(tmp) / resolution
             start = time.perf_counter()
             render(args.painting, args.footage, out, keyframe=args.keyframe, adapt=args.adapt,
@@ -52,9 +60,13 @@ def main() -> None:
             print(f"--resolution {resolution}: {time.perf_counter() - start:.0f} s")
             frames = sorted(out.glob("frame_*.png"))
             columns.append([crop(Image.open(frames[i]).convert("RGB")) for i in at])
-    rows = [list(r) for r in zip(*columns, strict=True)]
+    rows = [
+        [t.repeat(args.zoom, 0).repeat(args.zoom, 1) for t in r] for r in zip(*columns, strict=True)
+    ]
     Image.fromarray(tile_rows(rows)).save(args.out, quality=92)  # 100 %: never scaled
-    print(f"rows: frames {at}; columns: footage, --resolution model, full -> {args.out}")
+    print(
+        f"rows: frames {at}; columns: footage, {args.renders or '--resolution model, full'} -> {args.out}"
+    )
 
 
 if __name__ == "__main__":
