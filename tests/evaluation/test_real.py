@@ -128,11 +128,15 @@ def test_bad_inputs_are_one_error_line(split, tmp_path, capsys, args, message):
     assert not (tmp_path / "r").exists()
 
 
-def test_adapt_is_refused_for_a_synthetic_split(tmp_path, capsys):
+def test_adapt_on_a_synthetic_split_sets_the_budget_and_refuses_off(tmp_path, capsys):
     from camfuse.data.splits import write_split
 
     data = write_split(tmp_path / "syn", samples=1, frames=2, size=32, seed=0)
     code, _, err = run(
         capsys, "evaluate", "--data", data, "--out", tmp_path / "r", "--adapt", "off"
     )
-    assert code == 2 and "--adapt applies to a real split" in err, err
+    assert code == 2 and "--adapt off: leave the -adapted rows out" in err, err
+    code, _, err = run(
+        capsys, "evaluate", "--data", data, "--out", tmp_path / "r", "--adapt", "-3"
+    )
+    assert code == 2 and err.startswith("error: ") and len(err.splitlines()) == 1, err

@@ -73,7 +73,8 @@ def evaluate(
         "--adapt",
         metavar="auto|off|STEPS",
         help="A `camfuse data real` split: adaptation of the camfuse and camfuse-256 rows, as for "
-        "render (default auto; the -noadapt rows are always off).",
+        "render (default auto; the -noadapt rows are always off). A synthetic split: the "
+        "-adapted rows' budget, auto or STEPS.",
     ),
     inception_weights: str | None = typer.Option(
         None,

@@ -51,7 +51,8 @@ def run_evaluate(
     last alone instead (:mod:`camfuse.evaluation.keyframes`); writes report.json and report.md.
     A real-footage split (``camfuse data real``) is evaluated at full size by
     :mod:`camfuse.evaluation.real`; ``adapt`` (auto | off | STEPS, default auto) applies to its
-    camfuse rows only."""
+    camfuse rows only; on a synthetic split, ``adapt`` (auto | STEPS) is the -adapted rows'
+    budget."""
     from ..baselines import build_methods
     from ..checkpoint import load_model
     from ..metrics import load_extractor
@@ -67,13 +68,19 @@ def run_evaluate(
         return _evaluate_real(
             data, out, methods, checkpoint, device, adapt, max_clips, command, on_progress
         )
-    if adapt is not None:
-        raise ValueError("--adapt applies to a real split (camfuse data real) only")
+    steps = None
+    if adapt is not None:  # the budget of the -adapted rows (default: --adapt auto's)
+        from ..render.plan import adapt_steps
+
+        steps = adapt_steps(adapt)
+        if steps is None:
+            raise ValueError("--adapt off: leave the -adapted rows out instead")
     clips = _clips(data, painting, keyframe, max_clips, max_frames, size)
     has_truth = all(c.target is not None for c in clips)
     model = load_model(checkpoint, dev)  # (model, config): the config carries the window T
     baseline = load_model(baseline_checkpoint, dev) if baseline_checkpoint else None
-    chosen = build_methods(methods, model=model, baseline_model=baseline, device=dev)
+    budget = {} if steps is None else {"adapt_steps": steps}
+    chosen = build_methods(methods, model=model, baseline_model=baseline, device=dev, **budget)
     if keys is not None:
         if not has_truth:
             raise ValueError("--keys needs a data split (ground truth at every frame)")
