@@ -136,7 +136,5 @@ def test_adapt_on_a_synthetic_split_sets_the_budget_and_refuses_off(tmp_path, ca
         capsys, "evaluate", "--data", data, "--out", tmp_path / "r", "--adapt", "off"
     )
     assert code == 2 and "--adapt off: leave the -adapted rows out" in err, err
-    code, _, err = run(
-        capsys, "evaluate", "--data", data, "--out", tmp_path / "r", "--adapt", "-3"
-    )
+    code, _, err = run(capsys, "evaluate", "--data", data, "--out", tmp_path / "r", "--adapt", "-3")
     assert code == 2 and err.startswith("error: ") and len(err.splitlines()) == 1, err
