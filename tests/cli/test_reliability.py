@@ -18,6 +18,7 @@ import pytest
 from camfuse.media import write_image
 from tests.cli.common import listing, render_args, run
 from tests.footage import make_clip
+from tests.signals import as_in_a_terminal
 
 
 def digest(path: Path) -> str:
@@ -191,7 +192,7 @@ def _spawn(*argv: str, pause_at: str | None = None, ignore=(), script=False) -> 
         env["CAMFUSE_PAUSE_AT"] = pause_at
 
     def dispositions() -> None:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        as_in_a_terminal()
         for s in ignore:
             signal.signal(s, signal.SIG_IGN)
 

@@ -26,6 +26,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.signals import as_in_a_terminal
+
 from .cases import Case
 
 TIMEOUT = 180  # s per case: far above any case's run time on 2 cores; reaching it is a hang
@@ -110,8 +112,7 @@ def _subprocess(case: Case) -> tuple[int | None, str, list[str]]:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **case.env},
-        # a shell's background job ignores SIGINT and its children inherit that: restore it
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=as_in_a_terminal,  # not the runner's ignored SIGINT / SIGHUP
     )
     lines: list[str] = []
     seen = threading.Event()

@@ -199,7 +199,7 @@ def is_real_split(root: str | Path) -> bool:
         return False
     try:
         return json.loads(path.read_text()).get("kind") == KIND
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError, UnicodeDecodeError, OSError):
         return False  # read_manifest reports a damaged manifest properly
 
 
