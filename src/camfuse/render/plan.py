@@ -143,7 +143,7 @@ def prepare(
         reference = read_painting(Path(painting))
     info = probe_footage(footage, max_frames, shots=True)
     span = frame_range(start, end, info.frames)
-    steps = adapt_steps(adapt)
+    steps = adapt_steps(adapt, keyed=keyed)
     key_paintings = read_keyframes(painting, keyframe, keys, info) if keyed else None
     mask_path = check_mask(mask, info) if mask is not None else None
     cfg = _read_config(checkpoint)
@@ -185,14 +185,15 @@ def _paths(painting) -> list[Path]:
     return [Path(painting)] if isinstance(painting, str | Path) else [Path(p) for p in painting]
 
 
-def adapt_steps(adapt: str | int) -> int | None:
-    """``--adapt``: auto (a budget of about 90 s at 256 px on 2 CPU cores) | off (None) | STEPS
-    (the shot painter's training steps; 0: the feature map alone)."""
-    from .adapt import AUTO_STEPS
+def adapt_steps(adapt: str | int, *, keyed: bool = False) -> int | None:
+    """``--adapt``: auto | off (None) | STEPS (the shot painter's training steps; 0: the feature
+    map alone). auto: the feature map alone in the keyframe role (``keyed``: seconds, and the
+    best measured on held-out material), AUTO_STEPS in the style role (about 80 s)."""
+    from .adapt import AUTO_STEPS, KEY_AUTO_STEPS
 
     text = str(adapt).strip().lower()
     if text == "auto":
-        return AUTO_STEPS
+        return KEY_AUTO_STEPS if keyed else AUTO_STEPS
     if text == "off":
         return None
     if text.isdigit() and 0 <= int(text) <= 100_000:

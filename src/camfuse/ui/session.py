@@ -36,9 +36,12 @@ from ..render import render
 
 log = logging.getLogger(__name__)
 
-# --adapt auto, per shot on 2 CPU cores: 76-82 s at 256 and at 512 px alike (the painter trains on
-# fixed 64-px patches; benchmarks/bench_adapt.py, docs/performance.md)
+# --adapt auto, per shot on 2 CPU cores. Style role: 76-82 s at 256 and at 512 px alike (the
+# painter trains on fixed 64-px patches; benchmarks/bench_adapt.py, docs/performance.md).
+# Keyframe role: the feature map alone, 2.2 s the first time (the pretrained trunk loads), 0.7 s
+# after, at 256 px with the other core busy
 ADAPT_SECONDS = 80
+KEY_ADAPT_SECONDS = 2
 
 
 class Cancelled(Exception):
@@ -121,7 +124,7 @@ class Session:
         """What ``--adapt auto`` will cost, in words."""
         info = self._need_footage()
         shots = len(info.shots or ()) or 1  # the style role adapts every shot; keyframes once
-        seconds = ADAPT_SECONDS * (1 if self.keys else shots)
+        seconds = KEY_ADAPT_SECONDS if self.keys else ADAPT_SECONDS * shots
         beyond = "" if size <= 512 else " (measured up to 512 px; more above)"
         return (
             f"adaptation: about {seconds:.0f} s before the first frame{beyond} (cached afterwards)"
@@ -247,4 +250,4 @@ class Session:
         return self.footage
 
 
-__all__ = ["ADAPT_SECONDS", "Cancelled", "RenderFiles", "Session"]
+__all__ = ["ADAPT_SECONDS", "KEY_ADAPT_SECONDS", "Cancelled", "RenderFiles", "Session"]
