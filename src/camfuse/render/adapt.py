@@ -50,8 +50,8 @@ AUTO_STEPS = 600  # `--adapt auto`, style role: about 80 s at 256 px on this pro
 # `--adapt auto`, keyframe role: the feature map alone (seconds). On held-out material the shot
 # painter's steps lost against it: real footage at full size (6 clips, bikes + bigbuckbunny x oil,
 # pencil, watercolour) 26.64 dB with 0 steps, 26.61 with 100, 26.47 with 600; 48-frame synthetic
-# clips of painters not used in tuning (pencil, watercolour, cel) 28.18 / 28.02 dB with 0 / 100
-# (new content 23.61 / 23.42) (docs/results.md, issue 23)
+# clips of painters not used in tuning (pencil, watercolour, cel) 28.18 / 28.02 / 28.08 dB with
+# 0 / 100 / 600 (new content 23.61 / 23.42 / 23.42) (docs/results.md, issue 23)
 KEY_AUTO_STEPS = 0
 
 
