@@ -184,6 +184,20 @@ def test_the_package_renders_when_called_and_loads_torch_lazily():
     assert done.stdout.strip() == "ok", done.stderr
 
 
+_SPAWNED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _reap():
+    """A failed test must not leave its child paused forever (it waits for a signal)."""
+    yield
+    while _SPAWNED:
+        proc = _SPAWNED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def _spawn(*argv: str, pause_at: str | None = None, ignore=(), script=False) -> subprocess.Popen:
     """``camfuse ARGV`` in a subprocess, SIGINT at its default as in a terminal (signals in
     ``ignore`` ignored, as under ``nohup``); ``pause_at``: STAGE:FILE (camfuse.__main__)."""
@@ -201,7 +215,7 @@ def _spawn(*argv: str, pause_at: str | None = None, ignore=(), script=False) -> 
         if script
         else [sys.executable, "-m", "camfuse"]
     )
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [*entry, *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -209,6 +223,8 @@ def _spawn(*argv: str, pause_at: str | None = None, ignore=(), script=False) -> 
         env=env,
         preexec_fn=dispositions,
     )
+    _SPAWNED.append(proc)
+    return proc
 
 
 def _paused_at(stage: str, tmp_path: Path, **kw) -> subprocess.Popen:
