@@ -42,7 +42,10 @@ def test_onnx_runtime_renders_what_torch_renders_and_caches_the_export(
     render(painting, clip, tmp_path / "torch.mp4", precision="fp32", **kw)  # onnx runs fp32
     render(painting, clip, tmp_path / "onnx.mp4", runtime="onnx", **kw)
     a, b = _frames(tmp_path / "torch.mp4"), _frames(tmp_path / "onnx.mp4")
-    assert a.shape == b.shape and np.abs(a - b).max() <= 2  # same frames, up to H.264 rounding
+    # the same frames up to H.264: a 1e-5 difference in the network can flip one of x264's
+    # decisions and move a few pixels by 3 (seen once in a full run); on average nothing moves
+    d = np.abs(a - b)
+    assert a.shape == b.shape and d.max() <= 4 and d.mean() < 0.1, (d.max(), d.mean())
     (entry,) = (tmp_path / "cache" / "onnx").iterdir()
     stamp = (entry / "frames.onnx").stat().st_mtime_ns
     render(painting, clip, tmp_path / "again.mp4", runtime="onnx", **kw)
