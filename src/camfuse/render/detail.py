@@ -17,7 +17,8 @@ strokes, edges and paper are its high frequencies, and those the track can carry
 
   Where the network returns the guide's paint (a trusted track) this is the carried paint-over at
   full size; where the fill paints (content the keyframe never showed, or stale paint) it is the
-  fill's working-size frame scaled up.
+  fill's working-size frame scaled up, with the frame's own edges (:func:`guided_upsample`, in
+  place of ``up`` where the trust is low).
 
 A paint-over larger than the footage (a 4K paint-over of 1080p footage) is brought to the output
 size once (antialiased), not to the model size. The paintings are kept as uint8 and converted one
@@ -62,14 +63,11 @@ class FullSizePaint:
         with the carried paint's detail where the track holds, and the frame's own edges
         (``footage``, uint8 (H, W, 3) at the output size) where it does not (module docstring)."""
         up = resize(base.float(), self.out_size)
+        held = None if trust is None else resize(trust.float(), self.out_size)  # once a frame
         if footage is not None:
             guided = guided_upsample(base.float(), _grey(footage, self.device), self.size)
-            up = (
-                guided
-                if trust is None
-                else up + (1 - resize(trust.float(), self.out_size)) * (guided - up)
-            )
-        if not carried or trust is None:
+            up = guided if held is None else up + (1 - held) * (guided - up)
+        if not carried or held is None:
             return up
         sides = [self._carry(c) for c in carried]
         if len(sides) == 2:
@@ -78,7 +76,7 @@ class FullSizePaint:
         else:
             paint = sides[0]
         detail = paint - resize(resize(paint, self.size), self.out_size)
-        return up + resize(trust.float(), self.out_size) * detail
+        return up + held * detail
 
     def _carry(self, c: Carried) -> torch.Tensor:
         """The keyframe's paint-over sampled along its upsampled flow, (3, H, W) float."""
