@@ -68,16 +68,22 @@ def _open_header(path: Path) -> Image.Image:
             ) from None
 
 
+# zlib level of written PNGs: 1 encodes a 1280x720 frame in 0.06 s against 0.32 s at Pillow's
+# default 6, for files about 16 % larger (the pixels are the same: PNG is lossless)
+PNG_LEVEL = 1
+
+
 def write_image(path: str | Path, image: np.ndarray) -> None:
     """Write an RGB uint8 (H, W, 3) array as PNG (or JPG, by extension); (H, W, 4) as RGBA PNG;
     uint16 (H, W, 3|4) as a 16-bit RGB(A) PNG."""
     if image.dtype == np.uint16:
         _write_png16(Path(path), image)
         return
+    png = {"compress_level": PNG_LEVEL} if Path(path).suffix.lower() == ".png" else {}
     if image.ndim == 3 and image.shape[2] == 4 and image.dtype == np.uint8:
-        Image.fromarray(image, "RGBA").save(path)
+        Image.fromarray(image, "RGBA").save(path, **png)
         return
-    Image.fromarray(check_rgb(image)).save(path)
+    Image.fromarray(check_rgb(image)).save(path, **png)
 
 
 def _write_png16(path: Path, image: np.ndarray) -> None:
@@ -87,7 +93,7 @@ def _write_png16(path: Path, image: np.ndarray) -> None:
     check_frame(image, depth=16)
     assert path.suffix.lower() == ".png", path
     bgr = cv2.cvtColor(image, cv2.COLOR_RGBA2BGRA if image.shape[2] == 4 else cv2.COLOR_RGB2BGR)
-    ok, data = cv2.imencode(".png", bgr)
+    ok, data = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, PNG_LEVEL])
     if not ok:
         raise MediaError(f"cannot encode {path.name} as a 16-bit PNG")
     path.write_bytes(data.tobytes())
