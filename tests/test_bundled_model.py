@@ -8,7 +8,7 @@ import pytest
 from safetensors import safe_open
 
 from camfuse.checkpoint import DEFAULT_MODEL, CheckpointError, load_model, read_meta
-from camfuse.media import probe_footage, write_image
+from camfuse.media import frame_files, probe_footage, read_image, write_image
 from camfuse.render import render
 
 
@@ -38,6 +38,26 @@ def test_bundled_model_renders_a_short_clip(tmp_path):
     )
     info = probe_footage(tmp_path / "out.mp4")
     assert (info.frames, info.size) == (5, "64x48") and summary.frames == 5
+
+
+def test_bundled_model_needs_no_window_overlap(tmp_path):
+    """The default overlap (none, render/windows.py) rests on this: with the bundled model,
+    crossfading overlapping windows renders the same frames as windows side by side."""
+    rng = np.random.default_rng(1)
+    footage = tmp_path / "shot"
+    footage.mkdir()
+    base = (rng.random((48, 64, 3)) * 255).astype(np.uint8)
+    for i in range(10):
+        write_image(footage / f"{i:02d}.png", np.roll(base, 2 * i, axis=1))
+    write_image(tmp_path / "paint.png", base[:, ::-1].copy())
+    outs = {}
+    for overlap in (0, 2):
+        out = tmp_path / f"o{overlap}"
+        render(tmp_path / "paint.png", footage, f"{out}/", keyframe=0, size=64, device="cpu",
+               window=4, overlap=overlap)  # fmt: skip
+        outs[overlap] = np.stack([read_image(p) for p in frame_files(out)]).astype(int)
+    assert outs[0].shape == (10, 48, 64, 3)
+    assert np.abs(outs[0] - outs[2]).max() <= 1
 
 
 def test_corrupted_copy_is_rejected(tmp_path):

@@ -14,7 +14,7 @@ from torch import nn
 from camfuse.media import output_kind, staged_output
 from camfuse.models.inputs import model_size
 from camfuse.render import render, stylise, window_conditioning
-from camfuse.render.windows import Window, blend_windows, default_overlap, plan_windows
+from camfuse.render.windows import Window, blend_windows, plan_windows
 
 COMBOS = [
     (1, 4, 1),
@@ -56,10 +56,6 @@ def test_regular_overlap_is_a_linear_crossfade():
 def test_bad_schedules_raise(n, window, overlap):
     with pytest.raises(ValueError):
         plan_windows(n, window, overlap)
-
-
-def test_default_overlap():
-    assert [default_overlap(t) for t in (1, 2, 3, 4, 8, 16)] == [0, 1, 1, 1, 2, 4]
 
 
 @pytest.mark.parametrize("n, window, overlap", COMBOS)

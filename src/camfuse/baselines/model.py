@@ -20,7 +20,7 @@ from ..models.inputs import fit_image, model_size, to_uint8
 from ..render import stylise
 from ..render.adapt import AdaptSettings, adapt, adapt_cache
 from ..render.style_key import KeySettings, key_cache, key_frame, paint_from_reference
-from ..render.windows import default_overlap
+from ..render.windows import DEFAULT_OVERLAP
 from .base import check_inputs, from_uint8
 
 
@@ -41,7 +41,7 @@ class ModelMethod:
         precision: str = "fp32",
         adapt: int | None = None,
     ):
-        overlap = default_overlap(window) if overlap is None else overlap
+        overlap = DEFAULT_OVERLAP if overlap is None else overlap
         max_frames = model.cfg.max_frames
         if not 1 <= window <= max_frames:
             raise ValueError(

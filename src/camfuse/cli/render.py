@@ -145,7 +145,7 @@ def render(
         None,
         "--overlap",
         metavar="N",
-        help="Frames shared by consecutive windows, crossfaded (default: window/4).",
+        help="Frames shared by consecutive windows, crossfaded (default: 0).",
     ),
     fps: float | None = typer.Option(
         None,

@@ -27,7 +27,7 @@ from ..media import CODECS, FootageInfo, check_output, output_kind, probe_footag
 from ..models.inputs import MIN_SIZE, model_size
 from .inputs import Keyframes, check_mask, frame_range, read_keyframes, read_painting
 from .runtime import resolve_device, resolve_precision
-from .windows import default_overlap
+from .windows import DEFAULT_OVERLAP
 
 RUNTIMES = ("torch", "onnx")
 DEPTHS = (8, 16)  # bits per channel of the frames written
@@ -252,13 +252,13 @@ def _resolve_runtime(
 def _resolve_windows(
     cfg: CamFuseConfig, window: int | None, overlap: int | None
 ) -> tuple[int, int]:
-    """(window, overlap): the model's training T and T/4 unless given; checked against the model."""
+    """(window, overlap): the model's training T and DEFAULT_OVERLAP unless given; checked."""
     window = window or cfg.data.frames
     if window > cfg.model.max_frames:
         raise ValueError(
             f"--window {window} exceeds the model's max_frames ({cfg.model.max_frames})"
         )
-    overlap = default_overlap(window) if overlap is None else overlap
+    overlap = DEFAULT_OVERLAP if overlap is None else overlap
     if overlap >= window:
         raise ValueError(f"--overlap must be smaller than the window ({window}), got {overlap}")
     return window, overlap
