@@ -192,6 +192,7 @@ OPTIONS = {
     "--depth": ["16", "12", "0", "x", "8"],
     "--codec": ["prores", "vp9", "", "h264"],
     "--resolution": ["full", "model", "half", "", "FULL"],
+    "--network": ["on", "off", "maybe", "", "OFF"],
 }
 
 

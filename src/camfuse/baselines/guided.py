@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from ..guide.flow import DisSettings
-from ..guide.track import RENDER_FLOW, clip_guide
+from ..guide.track import RENDER_FLOW, clip_guide, guide_paint
 from ..render.adapt import AdaptSettings, adapt, adapt_cache
 from ..render.style_key import KeySettings, key_cache, key_frame, paint_from_reference
 from .base import check_inputs, fit_painting
@@ -67,6 +67,4 @@ class FlowWarpFill:
                 AdaptSettings(steps=self.adapt),
                 cache=adapt_cache(),
             )
-        g = clip_guide(p, frames, keyframe, preset=self.preset, fill=fill)
-        trusted = g[:, 3:4]
-        return (trusted * g[:, :3] + (1 - trusted) * g[:, 4:]).clamp(0, 1)
+        return guide_paint(clip_guide(p, frames, keyframe, preset=self.preset, fill=fill))

@@ -8,7 +8,9 @@ size, with the adaptation mode of the row. Rows:
 - ``camfuse``: ``resolution="full"`` (the default), adaptation as ``--adapt`` (default auto);
 - ``camfuse-noadapt``: the same with adaptation off;
 - ``camfuse-256`` / ``camfuse-256-noadapt``: ``resolution="model"``, everything at 256 px and
-  scaled up (the path before full-resolution output).
+  scaled up (the path before full-resolution output);
+- ``camfuse-network-off``: the ``camfuse`` row without the network (``--network off``: the
+  guide and the fill composed alone), so every run shows what the network adds.
 
 Caveat: s/frame includes decoding the PNG footage and writing and reading back the PNG output
 (tens of ms per frame at 720p), as a user's render pays for them too; not the model load, which
@@ -27,7 +29,8 @@ from torch import Tensor
 from ..media import MediaError, frame_files, read_image
 
 RESOLUTIONS = {"camfuse": "full", "camfuse-256": "model"}
-RENDER_ROWS = (*RESOLUTIONS, *(f"{n}-noadapt" for n in RESOLUTIONS))
+NETWORK_OFF = "camfuse-network-off"
+RENDER_ROWS = (*RESOLUTIONS, *(f"{n}-noadapt" for n in RESOLUTIONS), NETWORK_OFF)
 
 
 class RenderMethod:
@@ -44,15 +47,18 @@ class RenderMethod:
         device: str = "auto",
         adapt: str = "auto",
     ):
-        base = name.removesuffix("-noadapt")
         if name not in RENDER_ROWS:
             raise ValueError(f"unknown render row {name!r}; choose from {', '.join(RENDER_ROWS)}")
+        base = "camfuse" if name == NETWORK_OFF else name.removesuffix("-noadapt")
         self.name, self.resolution = name, RESOLUTIONS[base]
+        self.network = "off" if name == NETWORK_OFF else "on"
         self.adapt = "off" if name.endswith("-noadapt") else str(adapt)
         self.checkpoint, self.device = checkpoint, device
         self._model = model[0] if isinstance(model, tuple) else model
         size = "at the footage's size" if self.resolution == "full" else "at 256 px, scaled up"
-        self.label = f"camfuse render {size}, --adapt {self.adapt}"
+        self.label = f"camfuse render {size}, --adapt {self.adapt}" + (
+            ", --network off" if self.network == "off" else ""
+        )
 
     def from_files(self, painting: Path, footage: Path, *, keyframe: int) -> Tensor:
         """painting file + footage folder -> rendered frames (T, 3, H, W) float in [0, 1]."""
@@ -70,6 +76,7 @@ class RenderMethod:
                 model=self._model,
                 keyframe=keyframe,
                 resolution=self.resolution,
+                network=self.network,
                 adapt=self.adapt,
                 checkpoint=self.checkpoint,
                 device=self.device,

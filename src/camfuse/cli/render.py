@@ -133,6 +133,14 @@ def render(
         "(the keyframe's paint carried at full size, and repainted where the frame no longer shows "
         "what the keyframe did). model: everything at the model size, scaled up (faster, soft).",
     ),
+    network: str = typer.Option(
+        "on",
+        "--network",
+        metavar="on|off",
+        help="off: render without the network, the guide (the paint-over carried where the track "
+        "holds, the per-shot fill elsewhere) composed as usual: the comparison that shows what "
+        "the network adds.",
+    ),
     flow: str | None = typer.Option(
         None,
         "--flow",
@@ -182,6 +190,7 @@ def render(
             runtime=runtime,
             **({"flow": flow} if flow else {}),
             resolution=resolution,
+            network=network,
             overwrite=overwrite,
             window=window,
             overlap=overlap,

@@ -40,7 +40,8 @@ from .runner import GROUND_TRUTH, Result
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ROWS = ("camfuse", "camfuse-256", "flow-warp", "ebsynth")  # ebsynth only when installed
+# ebsynth only when installed; camfuse-network-off: what the network adds, in every run
+DEFAULT_ROWS = ("camfuse", "camfuse-network-off", "camfuse-256", "flow-warp", "ebsynth")
 ROWS = (*RENDER_ROWS, "flow-warp", "flow-warp-fine", "static-keyframe", "identity", "ebsynth")
 SCORES = ("psnr", "ssim", "detail", "warp")
 COLUMNS = [  # (key, header, format, higher is better), as evaluation.report.COLUMNS

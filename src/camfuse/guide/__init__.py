@@ -14,7 +14,16 @@ Depends on torch and OpenCV only; nothing here imports ``models``, ``data`` or `
 from .colour import ColourMap, colour_terms, fit_regression, fit_transfer
 from .flow import PRESETS, ChainTracker, DisSettings, chain_to, clip_flows, estimate_flow
 from .palette import Palette, fit_palette
-from .track import CHANNELS, RENDER_FLOW, TRAIN_FLOW, Tracked, clip_guide, stream_guides, track_keys
+from .track import (
+    CHANNELS,
+    RENDER_FLOW,
+    TRAIN_FLOW,
+    Tracked,
+    clip_guide,
+    guide_paint,
+    stream_guides,
+    track_keys,
+)
 from .warp import backward_warp
 
 __all__ = [
@@ -36,6 +45,7 @@ __all__ = [
     "fit_palette",
     "fit_regression",
     "fit_transfer",
+    "guide_paint",
     "stream_guides",
     "track_keys",
 ]

@@ -53,6 +53,15 @@ from .stale import staleness
 from .warp import backward_warp
 
 CHANNELS = 7  # warped RGB, confidence, recoloured RGB
+
+
+def guide_paint(guide: torch.Tensor) -> torch.Tensor:
+    """(..., CHANNELS, H, W) guide -> (..., 3, H, W): the carried paint where the track is trusted,
+    the fill elsewhere, weighted by the confidence; what the guide paints with no network."""
+    trusted = guide[..., 3:4, :, :]
+    return (trusted * guide[..., :3, :, :] + (1 - trusted) * guide[..., 4:, :, :]).clamp(0, 1)
+
+
 # DIS flow for the track. Rendering searches down to full resolution ("fine": +0.9 dB for the guide
 # alone on 8 test clips, 256 px, 16 frames, at 2.6x the flow time of "medium"), on frames capped at
 # 320 px ("fine-320": identical to "fine" up to 320 px, so every 256-px result stands; at 512 px a

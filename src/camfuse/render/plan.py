@@ -32,6 +32,7 @@ from .windows import DEFAULT_OVERLAP
 RUNTIMES = ("torch", "onnx")
 DEPTHS = (8, 16)  # bits per channel of the frames written
 RESOLUTIONS = ("full", "model")  # camfuse.render.stream: what is carried at the output size
+NETWORKS = ("on", "off")  # off: the guide and the fill alone, composed as usual (the comparison)
 
 DEFAULT_FPS = Fraction(24)  # frame folders carry no rate
 MIN_FPS, MAX_FPS = 0.01, 240  # the rate is a fraction with denominator <= 1001: below 0.01 it
@@ -67,6 +68,7 @@ class RenderPlan:
     runtime: str  # "torch" | "onnx" (onnxruntime export, camfuse.onnx.cache)
     flow: str  # DIS preset of the keyframe track (camfuse.guide.flow.PRESETS)
     resolution: str  # "full": paint carried and composed at the output size; "model": scaled up
+    network: str  # "on": the model paints each frame; "off": the guide + fill it is given, alone
     adapt: int | None  # per-shot adaptation (camfuse.render.adapt): the shot painter's steps
     # (0: the feature map alone); None = off. Style role: also paints a frame of each shot from
     # the reference first (camfuse.render.style_key)
@@ -99,6 +101,7 @@ def prepare(
     runtime: str = "torch",
     flow: str = RENDER_FLOW,
     resolution: str = "full",
+    network: str = "on",
     overwrite: bool = False,
     max_frames: int | None = None,
     adapt: str | int = "off",
@@ -125,6 +128,8 @@ def prepare(
         raise ValueError(
             f"unknown --resolution {resolution!r}; choose one of {', '.join(RESOLUTIONS)}"
         )
+    if network not in NETWORKS:
+        raise ValueError(f"unknown --network {network!r}; choose one of {', '.join(NETWORKS)}")
     dev, precision = _resolve_runtime(runtime, device, precision, compile)
     footage = Path(footage)
     kind = output_kind(out)
@@ -175,6 +180,7 @@ def prepare(
         runtime=runtime,
         flow=flow,
         resolution=resolution,
+        network=network,
         adapt=steps,
     )
 

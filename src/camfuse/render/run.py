@@ -60,7 +60,7 @@ def render(
 
     ``options`` are :func:`prepare`'s keywords (keyframe= (one or several, with as many
     paintings), keys= or style=True; mask, start, end, alpha, strength, checkpoint, size, window,
-    overlap, fps, device, precision, compile, runtime, flow, resolution, overwrite, max_frames, adapt).
+    overlap, fps, device, precision, compile, runtime, flow, resolution, network, overwrite, max_frames, adapt).
     ``model`` skips loading one.
     """
     plan = prepare(painting, footage, out, **options)
@@ -108,6 +108,7 @@ def render(
             precision=plan.precision,
             flow=plan.flow,
             resolution=plan.resolution,
+            network=plan.network == "on",
             alpha=plan.alpha,
             depth=plan.depth,
         )

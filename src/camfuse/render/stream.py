@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from ..guide.palette import fit_palette
-from ..guide.track import RENDER_FLOW, stream_guides, track_keys
+from ..guide.track import RENDER_FLOW, guide_paint, stream_guides, track_keys
 from ..models.inputs import fit_image, painting_size
 from .compose import Composer
 from .detail import FullSizePaint
@@ -61,6 +61,7 @@ def stylise(
     alpha: bool = False,
     depth: int = 8,
     resolution: str = "full",
+    network: bool = True,
 ) -> Iterator[np.ndarray]:
     """Yield painterly uint8 frames at ``out_size`` (w, h), pulling ``frames`` lazily.
 
@@ -74,7 +75,8 @@ def stylise(
     is carried from. ``alpha``: yield RGBA frames, the paint and where it goes, instead of mixing
     with the footage. ``depth``: 8 (uint8 frames) or 16 (uint16). ``resolution``: "full" carries
     the paint-overs' detail at ``out_size`` (:mod:`camfuse.render.detail`); "model" scales the
-    model-size frame up.
+    model-size frame up. ``network=False`` renders the same path without the network: each
+    frame is its guide's paint (:func:`camfuse.guide.track.guide_paint`), composed as usual.
     ``total`` frames are read; ``emit`` (default all) are the ones rendered and yielded, the rest
     only tracked through (a frame range whose keyframes lie outside it).
     ``fill`` (keyframe role): what paints the pixels the track cannot carry (the adapted shot
@@ -97,7 +99,10 @@ def stylise(
     s = torch.tensor([1.0], device=device)
 
     # the painting-sampling path needs per-frame guide images (absent from older model configs)
-    sampling = bool(getattr(cfg, "sampling", False))
+    sampling = bool(getattr(cfg, "sampling", False)) or not network
+
+    def guides_alone(win: Window, clip: list) -> list[torch.Tensor]:
+        return [guide_paint(g) for _, g in clip]
 
     def run(win: Window, clip: list) -> list[torch.Tensor]:
         role, kf, which = window_conditioning(keys.frames, win, offset=emit.start)
@@ -146,7 +151,9 @@ def stylise(
         inputs = composer.tap_tracked(((f, None, None, (), None) for f in inputs), emit)
         inputs = (f for f, _ in inputs)
     try:
-        outputs = blend_windows(inputs, plan_windows(len(emit), window, overlap), run)
+        outputs = blend_windows(
+            inputs, plan_windows(len(emit), window, overlap), run if network else guides_alone
+        )
         if palette and not keys.frames:
             outputs = _per_shot_palette(outputs, keys.rgb[0], shots_within(shots, emit))
         for y in outputs:

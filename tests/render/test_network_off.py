@@ -1,0 +1,54 @@
+"""`--network off`: the same render path without the network, the comparison every run can make."""
+
+import numpy as np
+import pytest
+
+from camfuse.media import frame_files, read_image, write_image
+from camfuse.render import render
+
+
+@pytest.fixture
+def shot(tmp_path):
+    rng = np.random.default_rng(3)
+    footage = tmp_path / "shot"
+    footage.mkdir()
+    base = (rng.random((48, 64, 3)) * 255).astype(np.uint8)
+    for i in range(6):
+        write_image(footage / f"{i:02d}.png", np.roll(base, 2 * i, axis=1))
+    painting = np.ascontiguousarray(255 - base)  # a paint-over far from the footage's colours
+    write_image(tmp_path / "paint.png", painting)
+    return tmp_path, footage, painting
+
+
+def _render(tmp_path, footage, network: str) -> np.ndarray:
+    out = tmp_path / f"net-{network}"
+    render(tmp_path / "paint.png", footage, f"{out}/", keyframe=0, size=64, device="cpu",
+           network=network)  # fmt: skip
+    return np.stack([read_image(p) for p in frame_files(out)]).astype(int)
+
+
+def test_the_network_is_not_bypassed(shot):
+    tmp_path, footage, _ = shot
+    on, off = _render(tmp_path, footage, "on"), _render(tmp_path, footage, "off")
+    assert on.shape == off.shape == (6, 48, 64, 3)
+    assert np.abs(on - off).mean() > 1.0  # the network changes what a user sees
+
+
+def test_network_off_carries_the_paint_over(shot):
+    tmp_path, footage, painting = shot
+    off = _render(tmp_path, footage, "off")
+    # at the keyframe the guide is the paint-over itself, trusted everywhere
+    assert np.abs(off[0] - painting.astype(int)).max() <= 2
+    # further on, the carried paint (shifted 2 px a frame) stays the paint-over, not the footage
+    inner = (slice(8, -8), slice(16, -16))
+    moved = np.roll(painting, 6, axis=1).astype(int)
+    assert (
+        np.abs(off[3][inner] - moved[inner]).mean()
+        < np.abs(off[3][inner] - (255 - moved[inner])).mean()
+    )
+
+
+def test_unknown_network_value_is_one_clear_error(shot):
+    tmp_path, footage, _ = shot
+    with pytest.raises(ValueError, match="unknown --network 'maybe'; choose one of on, off"):
+        render(tmp_path / "paint.png", footage, f"{tmp_path}/x/", keyframe=0, network="maybe")
