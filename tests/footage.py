@@ -112,3 +112,15 @@ def truncate(path: Path, fraction: float) -> Path:
     cut = path.with_name(f"cut_{path.name}")
     cut.write_bytes(path.read_bytes()[: int(path.stat().st_size * fraction)])
     return cut
+
+
+def noise_pan(folder: Path, *, frames: int, seed: int = 0, w: int = 64, h: int = 48) -> np.ndarray:
+    """PNG frames of one noise image panning 2 px a frame into ``folder``/shot; returns the image."""
+    from camfuse.media import write_image
+
+    shot = folder / "shot"
+    shot.mkdir()
+    base = (np.random.default_rng(seed).random((h, w, 3)) * 255).astype(np.uint8)
+    for i in range(frames):
+        write_image(shot / f"{i:02d}.png", np.roll(base, 2 * i, axis=1))
+    return base

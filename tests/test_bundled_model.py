@@ -10,6 +10,7 @@ from safetensors import safe_open
 from camfuse.checkpoint import DEFAULT_MODEL, CheckpointError, load_model, read_meta
 from camfuse.media import frame_files, probe_footage, read_image, write_image
 from camfuse.render import render
+from tests.footage import noise_pan
 
 
 def test_bundled_model_loads_and_describes_itself():
@@ -26,12 +27,7 @@ def test_bundled_model_loads_and_describes_itself():
 
 
 def test_bundled_model_renders_a_short_clip(tmp_path):
-    rng = np.random.default_rng(0)
-    footage = tmp_path / "shot"
-    footage.mkdir()
-    base = (rng.random((48, 64, 3)) * 255).astype(np.uint8)
-    for i in range(5):
-        write_image(footage / f"{i:02d}.png", np.roll(base, 2 * i, axis=1))
+    base, footage = noise_pan(tmp_path, frames=5, seed=0), tmp_path / "shot"
     write_image(tmp_path / "paint.png", base[:, ::-1].copy())
     summary = render(
         tmp_path / "paint.png", footage, tmp_path / "out.mp4", keyframe=0, size=64, device="cpu"
@@ -43,12 +39,7 @@ def test_bundled_model_renders_a_short_clip(tmp_path):
 def test_bundled_model_needs_no_window_overlap(tmp_path):
     """The default overlap (none, render/windows.py) rests on this: with the bundled model,
     crossfading overlapping windows renders the same frames as windows side by side."""
-    rng = np.random.default_rng(1)
-    footage = tmp_path / "shot"
-    footage.mkdir()
-    base = (rng.random((48, 64, 3)) * 255).astype(np.uint8)
-    for i in range(10):
-        write_image(footage / f"{i:02d}.png", np.roll(base, 2 * i, axis=1))
+    base, footage = noise_pan(tmp_path, frames=10, seed=1), tmp_path / "shot"
     write_image(tmp_path / "paint.png", base[:, ::-1].copy())
     outs = {}
     for overlap in (0, 2):

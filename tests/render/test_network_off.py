@@ -5,16 +5,12 @@ import pytest
 
 from camfuse.media import frame_files, read_image, write_image
 from camfuse.render import render
+from tests.footage import noise_pan
 
 
 @pytest.fixture
 def shot(tmp_path):
-    rng = np.random.default_rng(3)
-    footage = tmp_path / "shot"
-    footage.mkdir()
-    base = (rng.random((48, 64, 3)) * 255).astype(np.uint8)
-    for i in range(6):
-        write_image(footage / f"{i:02d}.png", np.roll(base, 2 * i, axis=1))
+    base, footage = noise_pan(tmp_path, frames=6, seed=3), tmp_path / "shot"
     painting = np.ascontiguousarray(255 - base)  # a paint-over far from the footage's colours
     write_image(tmp_path / "paint.png", painting)
     return tmp_path, footage, painting
