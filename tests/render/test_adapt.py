@@ -120,12 +120,11 @@ def test_a_damaged_cache_entry_is_trained_again(pair, tmp_path):
 
 @pytest.mark.parametrize(("text", "steps"), [("auto", "auto"), ("off", None), ("0", 0), ("25", 25)])
 def test_adapt_option(text, steps):
-    from camfuse.render.adapt import AUTO_STEPS, KEY_AUTO_STEPS
+    from camfuse.render.adapt import AUTO_STEPS
 
     assert adapt_steps(text) == (AUTO_STEPS if steps == "auto" else steps)
-    # the keyframe role's auto is the feature map alone: the painter's steps lost on held-out clips
-    assert adapt_steps(text, keyed=True) == (KEY_AUTO_STEPS if steps == "auto" else steps)
-    assert KEY_AUTO_STEPS == 0
+    # auto is the feature map alone in both roles: the painter's steps did not pay on held-out clips
+    assert AUTO_STEPS == 0
 
 
 @pytest.mark.parametrize("text", ["-1", "many", "1e3", "200000"])

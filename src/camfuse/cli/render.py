@@ -121,8 +121,8 @@ def render(
         help="Per-shot adaptation. Keyframe role: learn your paint-over's look first, so content "
         "the keyframe never showed gets it. Style role: first paint the middle frame of each shot "
         "from the reference, then carry it like a paint-over (off: a palette filter). auto: the "
-        "feature map alone in the keyframe role (seconds; the painter's steps lost on held-out "
-        "clips), about 80 s per shot in the style role; STEPS: the shot painter's steps (0: the "
+        "feature map alone (about a second a shot; the painter's steps did not pay on held-out "
+        "clips); STEPS: the shot painter's steps (0: the "
         "feature map alone); cached per shot.",
     ),
     resolution: str = typer.Option(

@@ -46,13 +46,15 @@ from ..models.shot_painter import WIDTHS, ShotPainter
 log = logging.getLogger(__name__)
 
 VERSION = 2  # bump when the painter, the loss or the augmentation changes: invalidates the cache
-AUTO_STEPS = 600  # `--adapt auto`, style role: about 80 s at 256 px on this project's 2 CPU cores
-# `--adapt auto`, keyframe role: the feature map alone (seconds). On held-out material the shot
-# painter's steps lost against it: real footage at full size (6 clips, bikes + bigbuckbunny x oil,
-# pencil, watercolour) 26.64 dB with 0 steps, 26.61 with 100, 26.47 with 600; 48-frame synthetic
-# clips of painters not used in tuning (pencil, watercolour, cel) 28.18 / 28.02 / 28.08 dB with
-# 0 / 100 / 600 (new content 23.61 / 23.42 / 23.42) (docs/results.md, issue 23)
-KEY_AUTO_STEPS = 0
+# `--adapt auto`, both roles: the feature map alone (about a second a shot at 256 px; 600 painter
+# steps took 107 s). On held-out material the shot painter's steps did not pay (docs/results.md,
+# issue 23). Keyframe role: real footage at full size (6 clips, bikes + bigbuckbunny x oil, pencil,
+# watercolour) 26.64 dB with 0 steps, 26.61 with 100, 26.47 with 600; 48-frame synthetic clips of
+# painters not used in tuning (pencil, watercolour, cel) 28.18 / 28.02 / 28.08 dB with 0 / 100 /
+# 600 (new content 23.61 / 23.42 / 23.42). Style role (4 held-out clips, pencil + watercolour,
+# from the painted key): 15.96 / 15.94 / 15.93 dB, FD* 231 / 231 / 234, style distance 0.289 /
+# 0.289 / 0.287, warping error 1.88 / 1.88 / 1.82 x10^-3 with 0 / 60 / 600.
+AUTO_STEPS = 0
 
 
 @dataclass(frozen=True)
@@ -315,7 +317,6 @@ def _perceptual() -> torch.nn.Module | None:
 
 __all__ = [
     "AUTO_STEPS",
-    "KEY_AUTO_STEPS",
     "AdaptSettings",
     "AdaptedFill",
     "FeatureMap",

@@ -148,7 +148,7 @@ def prepare(
         reference = read_painting(Path(painting))
     info = probe_footage(footage, max_frames, shots=True)
     span = frame_range(start, end, info.frames)
-    steps = adapt_steps(adapt, keyed=keyed)
+    steps = adapt_steps(adapt)
     key_paintings = read_keyframes(painting, keyframe, keys, info) if keyed else None
     mask_path = check_mask(mask, info) if mask is not None else None
     cfg = _read_config(checkpoint)
@@ -191,15 +191,15 @@ def _paths(painting) -> list[Path]:
     return [Path(painting)] if isinstance(painting, str | Path) else [Path(p) for p in painting]
 
 
-def adapt_steps(adapt: str | int, *, keyed: bool = False) -> int | None:
+def adapt_steps(adapt: str | int) -> int | None:
     """``--adapt``: auto | off (None) | STEPS (the shot painter's training steps; 0: the feature
-    map alone). auto: the feature map alone in the keyframe role (``keyed``: seconds, and the
-    best measured on held-out material), AUTO_STEPS in the style role (about 80 s)."""
-    from .adapt import AUTO_STEPS, KEY_AUTO_STEPS
+    map alone). auto: AUTO_STEPS, the feature map alone in both roles (about a second a shot, and
+    the best measured on held-out material)."""
+    from .adapt import AUTO_STEPS
 
     text = str(adapt).strip().lower()
     if text == "auto":
-        return KEY_AUTO_STEPS if keyed else AUTO_STEPS
+        return AUTO_STEPS
     if text == "off":
         return None
     if text.isdigit() and 0 <= int(text) <= 100_000:
