@@ -13,6 +13,7 @@ from torch import nn
 from camfuse.baselines import ModelMethod, build_methods, per_frame
 from camfuse.models.inputs import to_uint8
 from camfuse.render import stylise
+from camfuse.render.windows import DEFAULT_OVERLAP
 
 
 @pytest.mark.parametrize("keyframe", [2, None])
@@ -20,7 +21,10 @@ def test_camfuse_equals_render_stylise(model_pair, clip, keyframe):
     model, cfg = model_pair
     painting = clip["painting"] if keyframe is not None else clip["reference"]
     (method,) = build_methods(["camfuse"], model=model_pair)
-    assert (method.window, method.overlap) == (cfg.data.frames, 1)  # render's defaults
+    assert (method.window, method.overlap) == (
+        cfg.data.frames,
+        DEFAULT_OVERLAP,
+    )  # render's defaults
     out = method(painting, clip["footage"], keyframe=keyframe)
     expected = stylise(
         model,

