@@ -63,6 +63,17 @@ def test_the_feature_map_tells_surfaces_apart_where_colours_cannot(one_thread):
     assert err(features) < 0.5 * err(colours), (err(features), err(colours))
 
 
+def test_the_feature_map_projects_before_upsampling_without_changing_the_map(one_thread):
+    """forward() folds the standardisation into the weights and projects each feature level at its
+    own stride: the same ridge map as on the full-size hypercolumn columns fit_features uses."""
+    g = torch.Generator().manual_seed(0)
+    key = torch.rand(3, 72, 128, generator=g)
+    fm = fit_features(key, (0.8 * key.flip(0) + 0.1).clamp(0, 1))
+    x = torch.rand(1, 3, 80, 144, generator=g)  # another size: the features' strides round up
+    columns = ((fm.columns(x) - fm.mean) / fm.std @ fm.weights).movedim(-1, 1).clamp(0, 1)
+    assert (fm(x) - columns).abs().max() < 1e-5
+
+
 def test_adapt_with_no_steps_is_the_feature_map_alone_and_caches_nothing(pair, tmp_path):
     key, paint = pair
     fill = adapt(key, paint, AdaptSettings(steps=0), cache=tmp_path)

@@ -36,9 +36,9 @@ class Window:
 
 
 # Frames shared by consecutive windows unless ``--overlap`` says otherwise: none. With the bundled
-# model, overlapping windows by a quarter (one frame in four) gave the same frames (mean absolute
-# difference < 1e-5 on bench_default's clip, nothing after rounding to 8 bits: its temporal
-# attention does nothing measurable, docs/results.md) at 14 % of the whole render's time (17.5 s
+# model, overlapping windows by a quarter (one frame in four) gave the same frames after rounding
+# to 8 bits on bench_default's clip (its temporal attention does nothing measurable,
+# docs/results.md; tests/test_bundled_model.py checks it on a tiny clip) at 14 % of the whole render's time (17.5 s
 # against 15.0 s). A model whose windows do influence their frames should be run with an overlap.
 DEFAULT_OVERLAP = 0
 
