@@ -193,6 +193,7 @@ OPTIONS = {
     "--codec": ["prores", "vp9", "", "h264"],
     "--resolution": ["full", "model", "half", "", "FULL"],
     "--network": ["on", "off", "maybe", "", "OFF"],
+    "--strokes": ["on", "off", "yes", "", "ON"],
 }
 
 

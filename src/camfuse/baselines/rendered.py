@@ -10,7 +10,9 @@ size, with the adaptation mode of the row. Rows:
 - ``camfuse-256`` / ``camfuse-256-noadapt``: ``resolution="model"``, everything at 256 px and
   scaled up (the path before full-resolution output);
 - ``camfuse-network-off``: the ``camfuse`` row without the network (``--network off``: the
-  guide and the fill composed alone), so every run shows what the network adds.
+  guide and the fill composed alone), so every run shows what the network adds;
+- ``camfuse-strokes-off``: the ``camfuse`` row without the keyframe's marks copied where the
+  fill paints (``--strokes off``, :mod:`camfuse.render.strokes`).
 
 Caveat: s/frame includes decoding the PNG footage and writing and reading back the PNG output
 (tens of ms per frame at 720p), as a user's render pays for them too; not the model load, which
@@ -30,7 +32,8 @@ from ..media import MediaError, frame_files, read_image
 
 RESOLUTIONS = {"camfuse": "full", "camfuse-256": "model"}
 NETWORK_OFF = "camfuse-network-off"
-RENDER_ROWS = (*RESOLUTIONS, *(f"{n}-noadapt" for n in RESOLUTIONS), NETWORK_OFF)
+STROKES_OFF = "camfuse-strokes-off"
+RENDER_ROWS = (*RESOLUTIONS, *(f"{n}-noadapt" for n in RESOLUTIONS), NETWORK_OFF, STROKES_OFF)
 
 
 class RenderMethod:
@@ -49,15 +52,18 @@ class RenderMethod:
     ):
         if name not in RENDER_ROWS:
             raise ValueError(f"unknown render row {name!r}; choose from {', '.join(RENDER_ROWS)}")
-        base = "camfuse" if name == NETWORK_OFF else name.removesuffix("-noadapt")
+        base = "camfuse" if name in (NETWORK_OFF, STROKES_OFF) else name.removesuffix("-noadapt")
         self.name, self.resolution = name, RESOLUTIONS[base]
         self.network = "off" if name == NETWORK_OFF else "on"
+        self.strokes = "off" if name == STROKES_OFF else "on"
         self.adapt = "off" if name.endswith("-noadapt") else str(adapt)
         self.checkpoint, self.device = checkpoint, device
         self._model = model[0] if isinstance(model, tuple) else model
         size = "at the footage's size" if self.resolution == "full" else "at 256 px, scaled up"
-        self.label = f"camfuse render {size}, --adapt {self.adapt}" + (
-            ", --network off" if self.network == "off" else ""
+        self.label = (
+            f"camfuse render {size}, --adapt {self.adapt}"
+            + (", --network off" if self.network == "off" else "")
+            + (", --strokes off" if self.strokes == "off" else "")
         )
 
     def from_files(self, painting: Path, footage: Path, *, keyframe: int) -> Tensor:
@@ -77,6 +83,7 @@ class RenderMethod:
                 keyframe=keyframe,
                 resolution=self.resolution,
                 network=self.network,
+                strokes=self.strokes,
                 adapt=self.adapt,
                 checkpoint=self.checkpoint,
                 device=self.device,

@@ -141,6 +141,14 @@ def render(
         "holds, the per-shot fill elsewhere) composed as usual: the comparison that shows what "
         "the network adds.",
     ),
+    strokes: str = typer.Option(
+        "on",
+        "--strokes",
+        metavar="on|off",
+        help="on (default, with --resolution full): where the fill paints (new or changed "
+        "content), copy the keyframe's brush marks from where its footage looks alike; off: the "
+        "fill alone there, softer.",
+    ),
     flow: str | None = typer.Option(
         None,
         "--flow",
@@ -191,6 +199,7 @@ def render(
             **({"flow": flow} if flow else {}),
             resolution=resolution,
             network=network,
+            strokes=strokes,
             overwrite=overwrite,
             window=window,
             overlap=overlap,

@@ -86,6 +86,7 @@ class Carried:
     key: int  # the keyframe's frame number in the stream
     flow: torch.Tensor  # (2, H, W) in px at this size: each pixel's place in the keyframe
     weight: torch.Tensor  # (1, H, W) >= 0: its share where two keyframes are merged (merge_pair)
+    footage: torch.Tensor | None = None  # (3, H, W) the keyframe's own footage at this size
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def track_keys(
     carried along the same track, no longer looks like the frame (:mod:`camfuse.guide.stale`)."""
     keys = _as_keys(painting, keyframe, regions)
     footage: dict[int, torch.Tensor | None] = {}  # keyframe -> its footage frame (``stale``)
+    sources: dict[int, torch.Tensor] = {}  # keyframe -> its footage frame, for Carried
     cuts = sorted({r.start for r in shots or ()} - {0})
 
     def shot_of(i: int) -> int:
@@ -169,17 +171,18 @@ def track_keys(
                 keys[i] = rgb, alpha, region
             maps[i] = fill or fit_regression(frame, rgb)
             footage[i] = frame if stale else None
+            sources[i] = frame
             for f in waiting:
                 yield _untracked(f, maps[i])
             waiting = []
             ahead = ChainTracker(frame, preset=preset)  # backwards from this keyframe
             back = [ahead.step(f) for _, f, _ in reversed(pending)][::-1]
             for (j, f, fwd), bwd in zip(pending, back, strict=True):
-                yield _merged(f, j, last, fwd, (i, bwd), keys, maps, fill, radius, footage)
+                yield _merged(f, j, last, fwd, (i, bwd), keys, maps, fill, radius, footage, sources)
             pending = []
             trusted = frame.new_ones(1, h, w) if region is None else (region > 0.5).float()
             zero = frame.new_zeros(2, h, w)
-            carried = (Carried(i, zero, trusted),)
+            carried = (Carried(i, zero, trusted, frame),)
             yield Tracked(frame, torch.cat([rgb, trusted, maps[i](frame)]), alpha, carried, trusted)
             last = (i, ChainTracker(frame, preset=preset))
             continue
@@ -187,7 +190,7 @@ def track_keys(
         if nxt is not None:
             pending.append((i, frame, fwd))
         elif last is not None:
-            yield _merged(frame, i, last, fwd, None, keys, maps, fill, radius, footage)
+            yield _merged(frame, i, last, fwd, None, keys, maps, fill, radius, footage, sources)
         elif fill is not None or maps:
             yield _untracked(frame, fill or maps[max(maps)])
         else:
@@ -228,7 +231,7 @@ def _untracked(frame: torch.Tensor, colours: Fill) -> Tracked:
     return Tracked(frame, torch.cat([frame.new_zeros(4, *frame.shape[-2:]), colours(frame)]), None)
 
 
-def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius, footage) -> Tracked:
+def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius, footage, sources) -> Tracked:
     """Frame i's guide from the keyframe before it (``last``, its track ``fwd``) and/or the one
     after it (``bwd`` = (keyframe, track)), mixed by distance in time and trust (soft where the
     keyframe's footage no longer matches the frame: ``footage``, keyframe -> its frame)."""
@@ -263,7 +266,9 @@ def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius, footage) -> Trac
     shares = [t * soften(v, radius) for t, (_, _, v) in zip(weights, sides, strict=True)]
     if len(sides) == 2:
         paint = [merge_pair(*paint, *shares, radius)]
-    carried = tuple(Carried(k, flow, w) for (k, flow, _), w in zip(sides, shares, strict=True))
+    carried = tuple(
+        Carried(k, flow, w, sources[k]) for (k, flow, _), w in zip(sides, shares, strict=True)
+    )
     trust = soften(soft, radius)
     return Tracked(frame, torch.cat([paint[0], valid, colours]), alpha, carried, trust)
 

@@ -78,7 +78,7 @@ class Composer:
                 if self.carried:
                     self.alphas.append(alpha)
                 if self.detail is not None:
-                    self.tracks.append((carried, trust))
+                    self.tracks.append((carried, trust, frame))
                 yield frame, guide
 
     def compose(self, paint: torch.Tensor, out_size: tuple[int, int]) -> np.ndarray:
@@ -86,7 +86,8 @@ class Composer:
         with ``depth=16`` (the footage, 8-bit, is scaled by 257 where it is mixed in)."""
         source, mask = self.sources.popleft()
         if self.detail is not None:
-            paint = self.detail.layer(paint, *self.tracks.popleft(), source)
+            carried, trust, frame = self.tracks.popleft()
+            paint = self.detail.layer(paint, carried, trust, source, frame)
         image = to_image(paint, out_size, self.depth)
         alpha = self.alphas.popleft() if self.carried else None
         if not self.mixing and not self.rgba:

@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from ..guide.merge import blend_radius, box_blur, merge_pair
 from ..guide.track import Carried
 from ..guide.warp import backward_warp
+from .strokes import NEED, StrokeCopy
 
 
 class FullSizePaint:
@@ -47,10 +48,13 @@ class FullSizePaint:
         out_size: tuple[int, int],
         size: tuple[int, int],
         device: torch.device,
+        strokes: bool = True,
     ) -> None:
         self.out_size, self.size, self.device = out_size, size, device
         self.radius = blend_radius(out_size[1], out_size[0])
         self.paint = {k: _at_size(p, out_size, device) for k, p in paintings.items()}
+        self.strokes = strokes  # copy the keyframe's marks where the fill paints (render.strokes)
+        self.copies: dict[int, StrokeCopy] = {}  # keyframe -> its strokes (camfuse.render.strokes)
 
     def layer(
         self,
@@ -58,6 +62,7 @@ class FullSizePaint:
         carried: Sequence[Carried],
         trust: torch.Tensor | None,
         footage: np.ndarray | None = None,
+        frame: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """base (3, h, w), the network's frame at the model size -> (3, H, W) at the output size
         with the carried paint's detail where the track holds, and the frame's own edges
@@ -76,7 +81,21 @@ class FullSizePaint:
         else:
             paint = sides[0]
         detail = paint - resize(resize(paint, self.size), self.out_size)
-        return up + held * detail
+        out = up + held * detail
+        if self.strokes and frame is not None and float(trust.amin()) < 1 - NEED:
+            out = out + (1 - held) * self._strokes(carried, trust, frame)
+        return out
+
+    def _strokes(self, carried: Sequence[Carried], trust: torch.Tensor, frame: torch.Tensor):
+        """The nearest keyframe's brush marks copied where the fill paints (render.strokes)."""
+        c = max(carried, key=lambda c: float(c.weight.mean()))
+        if c.footage is None:
+            return torch.zeros((), device=self.device)
+        if c.key not in self.copies:
+            paint = self.paint[c.key][:3].float() / 255
+            own = paint - resize(resize(paint, self.size), self.out_size)
+            self.copies[c.key] = StrokeCopy(c.footage.to(self.device), own)
+        return self.copies[c.key](frame.to(self.device), 1 - trust.to(self.device))
 
     def _carry(self, c: Carried) -> torch.Tensor:
         """The keyframe's paint-over sampled along its upsampled flow, (3, H, W) float."""

@@ -69,6 +69,7 @@ class RenderPlan:
     flow: str  # DIS preset of the keyframe track (camfuse.guide.flow.PRESETS)
     resolution: str  # "full": paint carried and composed at the output size; "model": scaled up
     network: str  # "on": the model paints each frame; "off": the guide + fill it is given, alone
+    strokes: str  # "on": the keyframe's marks copied where the fill paints (render.strokes)
     adapt: int | None  # per-shot adaptation (camfuse.render.adapt): the shot painter's steps
     # (0: the feature map alone); None = off. Style role: also paints a frame of each shot from
     # the reference first (camfuse.render.style_key)
@@ -102,6 +103,7 @@ def prepare(
     flow: str = RENDER_FLOW,
     resolution: str = "full",
     network: str = "on",
+    strokes: str = "on",
     overwrite: bool = False,
     max_frames: int | None = None,
     adapt: str | int = "off",
@@ -130,6 +132,8 @@ def prepare(
         )
     if network not in NETWORKS:
         raise ValueError(f"unknown --network {network!r}; choose one of {', '.join(NETWORKS)}")
+    if strokes not in NETWORKS:  # the same two words
+        raise ValueError(f"unknown --strokes {strokes!r}; choose one of {', '.join(NETWORKS)}")
     dev, precision = _resolve_runtime(runtime, device, precision, compile)
     footage = Path(footage)
     kind = output_kind(out)
@@ -181,6 +185,7 @@ def prepare(
         flow=flow,
         resolution=resolution,
         network=network,
+        strokes=strokes,
         adapt=steps,
     )
 

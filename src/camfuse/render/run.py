@@ -60,7 +60,8 @@ def render(
 
     ``options`` are :func:`prepare`'s keywords (keyframe= (one or several, with as many
     paintings), keys= or style=True; mask, start, end, alpha, strength, checkpoint, size, window,
-    overlap, fps, device, precision, compile, runtime, flow, resolution, network, overwrite, max_frames, adapt).
+    overlap, fps, device, precision, compile, runtime, flow, resolution, network, strokes,
+    overwrite, max_frames, adapt).
     ``model`` skips loading one.
     """
     plan = prepare(painting, footage, out, **options)
@@ -109,6 +110,7 @@ def render(
             flow=plan.flow,
             resolution=plan.resolution,
             network=plan.network == "on",
+            strokes=plan.strokes == "on",
             alpha=plan.alpha,
             depth=plan.depth,
         )

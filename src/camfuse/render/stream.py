@@ -62,6 +62,7 @@ def stylise(
     depth: int = 8,
     resolution: str = "full",
     network: bool = True,
+    strokes: bool = True,
 ) -> Iterator[np.ndarray]:
     """Yield painterly uint8 frames at ``out_size`` (w, h), pulling ``frames`` lazily.
 
@@ -77,6 +78,8 @@ def stylise(
     the paint-overs' detail at ``out_size`` (:mod:`camfuse.render.detail`); "model" scales the
     model-size frame up. ``network=False`` renders the same path without the network: each
     frame is its guide's paint (:func:`camfuse.guide.track.guide_paint`), composed as usual.
+    ``strokes`` (with "full"): copy the keyframe's brush marks where the fill paints
+    (:mod:`camfuse.render.strokes`).
     ``total`` frames are read; ``emit`` (default all) are the ones rendered and yielded, the rest
     only tracked through (a frame range whose keyframes lie outside it).
     ``fill`` (keyframe role): what paints the pixels the track cannot carry (the adapted shot
@@ -124,7 +127,7 @@ def stylise(
     larger = out_size[0] > size[0] or out_size[1] > size[1]  # else nothing to add
     if resolution == "full" and keys.frames and sampling and larger:
         detail = FullSizePaint(
-            dict(zip(keys.frames, keys.sources, strict=True)), out_size, size, device
+            dict(zip(keys.frames, keys.sources, strict=True)), out_size, size, device, strokes
         )
     composer = Composer(
         strength=strength,
