@@ -83,8 +83,18 @@ def test_a_region_that_changed_is_repainted_with_the_keyframes_marks_not_a_wash(
     def render(strokes: bool):
         frames = [as_u8(scene), as_u8(changed)]
         return list(
-            stylise(model, as_u8(painted), iter(frames), total=2, out_size=(W, H), size=(w, h),
-                    keyframe=0, window=2, overlap=0, strokes=strokes)  # fmt: skip
+            stylise(
+                model,
+                as_u8(painted),
+                iter(frames),
+                total=2,
+                out_size=(W, H),
+                size=(w, h),
+                keyframe=0,
+                window=2,
+                overlap=0,
+                strokes=strokes,
+            )  # fmt: skip
         )[1]
 
     def energy(image) -> float:
