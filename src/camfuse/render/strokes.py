@@ -103,20 +103,22 @@ class StrokeCopy:
         H, W = self.detail.shape[-2:]
         if self.corners is None:
             self.corners = _corners(self.grid, (H, W), self.detail.device)
-        base, corners = self.corners
+        (gx, gy), corners = self.corners
         cells = torch.arange(hc * wc, device=self.detail.device)
         # offsets in grid_sample's units (align_corners=False: 2 / size per unit of the image)
         off = torch.stack(
             [(match % wc - cells % wc) * (2 / wc), (match // wc - cells // wc) * (2 / hc)]
-        )
+        ).reshape(2, hc, wc)
         out = torch.zeros_like(self.detail)
         energy = torch.zeros_like(self.detail[:1])  # the samples' weighted local energy
-        for index, weight in corners:
-            grid = (base + off[:, index]).permute(1, 2, 0)[None]
+        for (ty, wy), (tx, wx) in corners:
+            o = off[:, ty][:, :, tx]  # (2, H, W): each pixel's corner cell's offset
+            grid = torch.stack([o[0] + gx, o[1] + gy], dim=-1)[None]
             s = F.grid_sample(
                 self.detail[None], grid, mode="bilinear", padding_mode="reflection",
                 align_corners=False,
             )[0]  # fmt: skip
+            weight = wy[:, None] * wx[None, :]
             out += weight * s
             energy += weight * s.square().mean(0, keepdim=True)
         # unrelated samples averaged lose contrast mid-way between cells, a grid at the cell
@@ -131,23 +133,19 @@ class StrokeCopy:
 
 
 def _corners(grid: tuple[int, int], size: tuple[int, int], device: torch.device):
-    """For an (H, W) output over an (hc, wc) grid of cells: each pixel's own place in
-    grid_sample's units (2, H, W), and its four nearest cell centres as (cell index (H, W),
-    bilinear weight (1, H, W)) pairs."""
+    """For an (H, W) output over an (hc, wc) grid of cells, per axis (so memory is O(H + W)):
+    each pixel's own place in grid_sample's units, ((W,) row, (H, 1) column), and its four
+    nearest cell centres as ((row cells (H,), weights (H,)), (column cells (W,), weights (W,)))."""
     (hc, wc), (H, W) = grid, size
     u = (torch.arange(W, device=device) + 0.5) * wc / W - 0.5
     v = (torch.arange(H, device=device) + 0.5) * hc / H - 0.5
     x0, y0 = u.floor().long(), v.floor().long()
     fx, fy = (u - x0).clamp(0, 1), (v - y0).clamp(0, 1)
-    corners = []
-    for ty, wy in ((y0, 1 - fy), (y0 + 1, fy)):
-        for tx, wx in ((x0, 1 - fx), (x0 + 1, fx)):
-            index = ty.clamp(0, hc - 1)[:, None] * wc + tx.clamp(0, wc - 1)[None, :]
-            corners.append((index, (wy[:, None] * wx[None, :])[None]))
-    gx = (torch.arange(W, device=device) + 0.5) * 2 / W - 1
-    gy = (torch.arange(H, device=device) + 0.5) * 2 / H - 1
-    base = torch.stack([gx[None, :].expand(H, W), gy[:, None].expand(H, W)])
-    return base, corners
+    rows = [(y0.clamp(0, hc - 1), 1 - fy), ((y0 + 1).clamp(0, hc - 1), fy)]
+    cols = [(x0.clamp(0, wc - 1), 1 - fx), ((x0 + 1).clamp(0, wc - 1), fx)]
+    gx = ((torch.arange(W, device=device) + 0.5) * 2 / W - 1)[None, :]
+    gy = ((torch.arange(H, device=device) + 0.5) * 2 / H - 1)[:, None]
+    return (gx, gy), [(r, c) for r in rows for c in cols]
 
 
 def _positions(grid: tuple[int, int], device: torch.device) -> torch.Tensor:
