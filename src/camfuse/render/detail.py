@@ -13,12 +13,14 @@ strokes, edges and paper are its high frequencies, and those the track can carry
 - the output is the network's frame scaled up plus the carried paint's detail (itself minus its
   own working-size version scaled up), weighted by the track's soft trust:
 
-      out = up(network) + up(trust) x (carried - up(down(carried)))
+      out = up(network) + up(trust) x (carried - up(down(carried))) + (1 - up(trust)) x copied
 
   Where the network returns the guide's paint (a trusted track) this is the carried paint-over at
   full size; where the fill paints (content the keyframe never showed, or stale paint) it is the
   fill's working-size frame scaled up, with the frame's own edges (:func:`guided_upsample`, in
-  place of ``up`` where the trust is low).
+  place of ``up`` where the trust is low), and ``copied``: the nearest keyframe's marks taken
+  from where its footage looks like the frame (:mod:`camfuse.render.strokes`; ``strokes=False``
+  leaves it out).
 
 A paint-over larger than the footage (a 4K paint-over of 1080p footage) is brought to the output
 size once (antialiased), not to the model size. The paintings are kept as uint8 and converted one
