@@ -143,8 +143,7 @@ def track_keys(
     untrusted, so the fill paints them. ``stale``: also untrust the pixels whose keyframe footage,
     carried along the same track, no longer looks like the frame (:mod:`camfuse.guide.stale`)."""
     keys = _as_keys(painting, keyframe, regions)
-    footage: dict[int, torch.Tensor | None] = {}  # keyframe -> its footage frame (``stale``)
-    sources: dict[int, torch.Tensor] = {}  # keyframe -> its footage frame, for Carried
+    footage: dict[int, torch.Tensor] = {}  # keyframe -> its footage frame (Carried, ``stale``)
     cuts = sorted({r.start for r in shots or ()} - {0})
 
     def shot_of(i: int) -> int:
@@ -170,15 +169,14 @@ def track_keys(
                 rgb = alpha * rgb + (1 - alpha) * frame
                 keys[i] = rgb, alpha, region
             maps[i] = fill or fit_regression(frame, rgb)
-            footage[i] = frame if stale else None
-            sources[i] = frame
+            footage[i] = frame
             for f in waiting:
                 yield _untracked(f, maps[i])
             waiting = []
             ahead = ChainTracker(frame, preset=preset)  # backwards from this keyframe
             back = [ahead.step(f) for _, f, _ in reversed(pending)][::-1]
             for (j, f, fwd), bwd in zip(pending, back, strict=True):
-                yield _merged(f, j, last, fwd, (i, bwd), keys, maps, fill, radius, footage, sources)
+                yield _merged(f, j, last, fwd, (i, bwd), keys, maps, fill, radius, footage, stale)
             pending = []
             trusted = frame.new_ones(1, h, w) if region is None else (region > 0.5).float()
             zero = frame.new_zeros(2, h, w)
@@ -190,7 +188,7 @@ def track_keys(
         if nxt is not None:
             pending.append((i, frame, fwd))
         elif last is not None:
-            yield _merged(frame, i, last, fwd, None, keys, maps, fill, radius, footage, sources)
+            yield _merged(frame, i, last, fwd, None, keys, maps, fill, radius, footage, stale)
         elif fill is not None or maps:
             yield _untracked(frame, fill or maps[max(maps)])
         else:
@@ -231,10 +229,10 @@ def _untracked(frame: torch.Tensor, colours: Fill) -> Tracked:
     return Tracked(frame, torch.cat([frame.new_zeros(4, *frame.shape[-2:]), colours(frame)]), None)
 
 
-def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius, footage, sources) -> Tracked:
+def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius, footage, stale) -> Tracked:
     """Frame i's guide from the keyframe before it (``last``, its track ``fwd``) and/or the one
     after it (``bwd`` = (keyframe, track)), mixed by distance in time and trust (soft where the
-    keyframe's footage no longer matches the frame: ``footage``, keyframe -> its frame)."""
+    keyframe's footage, ``footage[k]``, no longer matches the frame, with ``stale``)."""
     sides = []  # (keyframe, flow, valid)
     if last is not None and fwd is not None:
         sides.append((last[0], *fwd))
@@ -249,7 +247,10 @@ def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius, footage, sources
         )
         for k, flow, v in sides
     ]
-    sides = [(k, flow, _fresh(frame, footage.get(k), flow, v, radius)) for k, flow, v in sides]
+    sides = [
+        (k, flow, _fresh(frame, footage[k] if stale else None, flow, v, radius))
+        for k, flow, v in sides
+    ]
     paint = [backward_warp(keys[k][0][None], flow[None])[0] for k, flow, _ in sides]
     soft = torch.stack([v for _, _, v in sides]).amax(0)
     valid = (soft > 0.5).float()  # the network's confidence channel is binary, as in training
@@ -267,7 +268,7 @@ def _merged(frame, i, last, fwd, bwd, keys, maps, fill, radius, footage, sources
     if len(sides) == 2:
         paint = [merge_pair(*paint, *shares, radius)]
     carried = tuple(
-        Carried(k, flow, w, sources[k]) for (k, flow, _), w in zip(sides, shares, strict=True)
+        Carried(k, flow, w, footage[k]) for (k, flow, _), w in zip(sides, shares, strict=True)
     )
     trust = soften(soft, radius)
     return Tracked(frame, torch.cat([paint[0], valid, colours]), alpha, carried, trust)

@@ -82,8 +82,7 @@ class FullSizePaint:
             paint = merge_pair(*sides, *weights, self.radius)
         else:
             paint = sides[0]
-        detail = paint - resize(resize(paint, self.size), self.out_size)
-        out = up + held * detail
+        out = up + held * self._detail(paint)
         if self.strokes and frame is not None and float(trust.amin()) < 1 - NEED:
             out = out + (1 - held) * self._strokes(carried, trust, frame)
         return out
@@ -94,10 +93,13 @@ class FullSizePaint:
         if c.footage is None:
             return torch.zeros((), device=self.device)
         if c.key not in self.copies:
-            paint = self.paint[c.key][:3].float() / 255
-            own = paint - resize(resize(paint, self.size), self.out_size)
+            own = self._detail(self.paint[c.key][:3].float() / 255)
             self.copies[c.key] = StrokeCopy(c.footage.to(self.device), own)
         return self.copies[c.key](frame.to(self.device), 1 - trust.to(self.device))
+
+    def _detail(self, paint: torch.Tensor) -> torch.Tensor:
+        """(3, H, W) at the output size minus its own working-size version scaled up."""
+        return paint - resize(resize(paint, self.size), self.out_size)
 
     def _carry(self, c: Carried) -> torch.Tensor:
         """The keyframe's paint-over sampled along its upsampled flow, (3, H, W) float."""

@@ -37,9 +37,8 @@ import torch.nn.functional as F
 
 from ..guide.merge import MAX_GAIN
 
-CELL = (
-    8  # working-size px per matching cell (256 px wide: a 32-cell grid; 20 px at 640, 40 at 1280)
-)
+# working-size px per matching cell (256 px wide: a 32-cell grid; 20 px at 640, 40 at 1280)
+CELL = 8
 WINDOW = 3  # cells per side of the window a cell is described by
 COHERENCE = 0.25  # the last frame's match is kept if it costs <= 25 % more than the best
 POSITION = 3.0  # weight of a cell's place in its descriptor (EbSynth's positional guide)
