@@ -25,9 +25,18 @@ def marks(seed: int) -> torch.Tensor:
     return F.interpolate(x, size=(h * SCALE, w * SCALE), mode="bicubic")[0].repeat(3, 1, 1)
 
 
+def pasted(copied, detail: torch.Tensor) -> torch.Tensor:
+    """StrokeCopy's (marks, box) -> the copy at the output's size, zero outside the box."""
+    out = torch.zeros_like(detail)
+    if copied is not None:
+        marks_, (ys, xs) = copied
+        out[:, ys, xs] = marks_
+    return out
+
+
 def test_the_keyframe_itself_gets_its_own_detail_back():
     key, detail = world(0), marks(1)
-    out = StrokeCopy(key, detail)(key, torch.ones(1, h, w))
+    out = pasted(StrokeCopy(key, detail)(key, torch.ones(1, h, w)), detail)
     assert out.shape == detail.shape
     assert float((out - detail).abs().amax()) < 1e-3
 
@@ -36,7 +45,7 @@ def test_content_that_moved_copies_the_detail_it_had_in_the_keyframe():
     key, detail = world(0), marks(1)
     shift = 2 * CELL  # working-size px, whole cells
     frame = torch.roll(key, shift, dims=-1)
-    out = StrokeCopy(key, detail)(frame, torch.ones(1, h, w))
+    out = pasted(StrokeCopy(key, detail)(frame, torch.ones(1, h, w)), detail)
     moved = torch.roll(detail, shift * SCALE, dims=-1)
     inner = (slice(None), slice(16, -16), slice(64, -64))
     err, energy = (out - moved)[inner].square().mean(), moved[inner].square().mean()
@@ -48,20 +57,27 @@ def test_a_still_frame_keeps_its_marks_from_one_frame_to_the_next():
     copy = StrokeCopy(key, detail)
     frame = world(7)  # another scene: every cell searches the keyframe
     g = torch.Generator().manual_seed(3)
-    first = copy(frame, torch.ones(1, h, w))
+    first = pasted(copy(frame, torch.ones(1, h, w)), detail)
     noisy = (frame + 0.01 * torch.randn(frame.shape, generator=g)).clamp(0, 1)  # sensor noise
-    second = copy(noisy, torch.ones(1, h, w))
+    second = pasted(copy(noisy, torch.ones(1, h, w)), detail)
     assert torch.equal(first, second)  # the last frame's matches held: no boiling
     assert float(first.square().mean()) > 0.5 * float(detail.square().mean())  # marks, not a wash
 
 
-def test_only_the_cells_the_fill_paints_are_searched():
+def test_only_the_cells_the_fill_paints_are_copied():
     key, detail = world(0), marks(1)
     need = torch.zeros(1, h, w)
     need[:, :, : w // 2] = 1
-    out = StrokeCopy(key, detail)(world(7), need)
-    right = (slice(None), slice(None), slice(w * SCALE // 2 + 2 * CELL * SCALE * 3, None))
-    assert torch.allclose(out[right], detail[right], atol=1e-4)  # untouched: the cell's own
+    copy = StrokeCopy(key, detail)
+    marks_, (ys, xs) = copy(world(7), need)
+    assert (ys.start, ys.stop) == (0, h * SCALE)  # every row needs it
+    # the left half and one cell beyond it, for the bilinear join to the neighbours
+    assert (xs.start, xs.stop) == (0, (w // 2 + CELL) * SCALE)
+    assert marks_.shape == (3, h * SCALE, xs.stop)
+    assert float(marks_[:, :, : w * SCALE // 4].square().mean()) > 0.5 * float(
+        detail.square().mean()
+    )  # marks where the fill paints
+    assert copy(world(7), torch.zeros(1, h, w)) is None  # nowhere to paint: nothing computed
 
 
 def test_a_region_that_changed_is_repainted_with_the_keyframes_marks_not_a_wash():

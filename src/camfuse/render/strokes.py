@@ -64,20 +64,26 @@ class StrokeCopy:
         self.last: torch.Tensor | None = None  # (hc * wc,) the previous frame's matches
         self.corners = None  # the output pixels' cells, made on first use (_corners)
 
-    def __call__(self, frame: torch.Tensor, need: torch.Tensor) -> torch.Tensor:
+    def __call__(
+        self, frame: torch.Tensor, need: torch.Tensor
+    ) -> tuple[torch.Tensor, tuple[slice, slice]] | None:
         """frame (3, h, w) at the working size, need (1, h, w) in [0, 1] (how much the fill
-        paints) -> the copied detail (3, H, W) at the output size."""
+        paints) -> the copied detail (3, H', W') over ``box``, the (rows, columns) of the output
+        (H, W) that hold every cell the fill paints and their neighbours; None where it paints
+        nowhere. Outside the box nothing is copied: only the searched cells and the bilinear join
+        to their neighbours are computed (at 1920x1080 the whole frame's copy took 0.25 s)."""
         queries, grid = describe(frame)
         queries = torch.cat([(queries - self.mean) @ self.axes, self.place], 1)
         if grid != self.grid:
             raise ValueError(f"frame grid {grid} differs from the keyframe's {self.grid}")
         hc, wc = grid
-        wanted = F.adaptive_max_pool2d(need[None].float(), grid)[0, 0].reshape(-1) > NEED
+        wanted = F.adaptive_max_pool2d(need[None].float(), grid)[0, 0] > NEED
         match = torch.arange(hc * wc, device=frame.device)  # cells that need none: themselves
-        if bool(wanted.any()):
-            match = self._search(queries, wanted, match)
-        self.last = match
-        return self._copy(match)
+        if not bool(wanted.any()):
+            self.last = match
+            return None
+        self.last = match = self._search(queries, wanted.reshape(-1), match)
+        return self._copy(match, _box(wanted))
 
     def _search(self, queries, wanted, match) -> torch.Tensor:
         idx = wanted.nonzero()[:, 0]
@@ -95,21 +101,25 @@ class StrokeCopy:
             match[idx] = torch.where(keep, self.last[idx], match[idx])
         return match
 
-    def _copy(self, match: torch.Tensor) -> torch.Tensor:
-        """Each output pixel: the detail at its position plus the offset of its cell, bilinear
-        between the four nearest cells' offsets."""
+    def _copy(self, match: torch.Tensor, cells_box: tuple[slice, slice]):
+        """Each output pixel of the box around ``cells_box`` (rows, columns of cells): the detail
+        at its position plus the offset of its cell, bilinear between the four nearest cells'
+        offsets. -> (copied (3, H', W'), its (rows, columns) in the output)."""
         hc, wc = self.grid
         H, W = self.detail.shape[-2:]
         if self.corners is None:
             self.corners = _corners(self.grid, (H, W), self.detail.device)
         (gx, gy), corners = self.corners
+        (r, c), (ys, xs) = cells_box, _pixels(cells_box, self.grid, (H, W))
+        gx, gy = gx[:, xs], gy[ys]
+        corners = [((ty[ys], wy[ys]), (tx[xs], wx[xs])) for (ty, wy), (tx, wx) in corners]
         cells = torch.arange(hc * wc, device=self.detail.device)
         # offsets in grid_sample's units (align_corners=False: 2 / size per unit of the image)
         off = torch.stack(
             [(match % wc - cells % wc) * (2 / wc), (match // wc - cells // wc) * (2 / hc)]
         ).reshape(2, hc, wc)
-        out = torch.zeros_like(self.detail)
-        energy = torch.zeros_like(self.detail[:1])  # the samples' weighted local energy
+        out = self.detail.new_zeros(3, gy.shape[0], gx.shape[1])
+        energy = torch.zeros_like(out[:1])  # the samples' weighted local energy
         for (ty, wy), (tx, wx) in corners:
             o = off[:, ty][:, :, tx]  # (2, H, W): each pixel's corner cell's offset
             grid = torch.stack([o[0] + gx, o[1] + gy], dim=-1)[None]
@@ -123,12 +133,31 @@ class StrokeCopy:
         # unrelated samples averaged lose contrast mid-way between cells, a grid at the cell
         # period: the blend is rescaled to the samples' local energy (as guide.merge does),
         # measured per half cell and scaled up (a blur as wide at full size costs seconds at 720p)
-        half = (2 * hc, 2 * wc)
+        half = (2 * (r.stop - r.start), 2 * (c.stop - c.start))
         ratio = F.adaptive_avg_pool2d(energy[None], half) / F.adaptive_avg_pool2d(
             out.square().mean(0, keepdim=True)[None], half
         ).clamp_min(1e-8)
-        gain = F.interpolate(ratio, size=(H, W), mode="bilinear", align_corners=False)[0]
-        return out * gain.sqrt().clamp(1, MAX_GAIN)
+        gain = F.interpolate(ratio, size=out.shape[-2:], mode="bilinear", align_corners=False)[0]
+        return out * gain.sqrt().clamp(1, MAX_GAIN), (ys, xs)
+
+
+def _box(wanted: torch.Tensor) -> tuple[slice, slice]:
+    """(hc, wc) bool cells -> the (rows, columns) of cells holding every True one and its
+    neighbours (the bilinear join reaches one cell out)."""
+    rows, cols = wanted.any(1).nonzero()[:, 0], wanted.any(0).nonzero()[:, 0]
+    hc, wc = wanted.shape
+    return (
+        slice(max(0, int(rows[0]) - 1), min(hc, int(rows[-1]) + 2)),
+        slice(max(0, int(cols[0]) - 1), min(wc, int(cols[-1]) + 2)),
+    )
+
+
+def _pixels(cells: tuple[slice, slice], grid: tuple[int, int], size: tuple[int, int]):
+    """Cells (rows, columns) of an (hc, wc) grid -> the output pixels (rows, columns) of an
+    (H, W) image they cover."""
+    (r, c), (hc, wc), (H, W) = cells, grid, size
+    span = lambda s, n, N: slice(s.start * N // n, -(-s.stop * N // n))  # noqa: E731
+    return span(r, hc, H), span(c, wc, W)
 
 
 def _corners(grid: tuple[int, int], size: tuple[int, int], device: torch.device):
