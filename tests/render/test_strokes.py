@@ -26,10 +26,10 @@ def marks(seed: int) -> torch.Tensor:
 
 
 def pasted(copied, detail: torch.Tensor) -> torch.Tensor:
-    """StrokeCopy's (marks, box) -> the copy at the output's size, zero outside the box."""
+    """StrokeCopy's blocks -> the copy at the output's size, zero outside them."""
     out = torch.zeros_like(detail)
-    if copied is not None:
-        marks_, (ys, xs) = copied
+    for marks_, (ys, xs) in copied:
+        assert not out[:, ys, xs].any()  # the blocks do not overlap
         out[:, ys, xs] = marks_
     return out
 
@@ -69,15 +69,13 @@ def test_only_the_cells_the_fill_paints_are_copied():
     need = torch.zeros(1, h, w)
     need[:, :, : w // 2] = 1
     copy = StrokeCopy(key, detail)
-    marks_, (ys, xs) = copy(world(7), need)
-    assert (ys.start, ys.stop) == (0, h * SCALE)  # every row needs it
-    # the left half and one cell beyond it, for the bilinear join to the neighbours
-    assert (xs.start, xs.stop) == (0, (w // 2 + CELL) * SCALE)
-    assert marks_.shape == (3, h * SCALE, xs.stop)
-    assert float(marks_[:, :, : w * SCALE // 4].square().mean()) > 0.5 * float(
+    out = pasted(copy(world(7), need), detail)
+    # the left half and one cell beyond it (the bilinear join to the neighbours), nothing further
+    assert float(out[:, :, : w * SCALE // 2].square().mean()) > 0.5 * float(
         detail.square().mean()
     )  # marks where the fill paints
-    assert copy(world(7), torch.zeros(1, h, w)) is None  # nowhere to paint: nothing computed
+    assert not out[:, :, (w // 2 + CELL) * SCALE :].any()
+    assert copy(world(7), torch.zeros(1, h, w)) == []  # nowhere to paint: nothing computed
 
 
 def test_a_region_that_changed_is_repainted_with_the_keyframes_marks_not_a_wash():

@@ -84,18 +84,16 @@ class FullSizePaint:
             paint = sides[0]
         out = up + held * self._detail(paint)
         if self.strokes and frame is not None and float(trust.amin()) < 1 - NEED:
-            copied = self._strokes(carried, trust, frame)
-            if copied is not None:
-                marks, (ys, xs) = copied
+            for marks, (ys, xs) in self._strokes(carried, trust, frame):
                 out[:, ys, xs] += (1 - held[:, ys, xs]) * marks
         return out
 
     def _strokes(self, carried: Sequence[Carried], trust: torch.Tensor, frame: torch.Tensor):
         """The nearest keyframe's brush marks copied where the fill paints (render.strokes):
-        (marks, (rows, columns) of the output they cover), or None."""
+        blocks of (marks, (rows, columns) of the output they cover)."""
         c = max(carried, key=lambda c: float(c.weight.mean()))
         if c.footage is None:
-            return None
+            return []
         if c.key not in self.copies:
             own = self._detail(self.paint[c.key][:3].float() / 255)
             self.copies[c.key] = StrokeCopy(c.footage.to(self.device), own)
