@@ -93,6 +93,9 @@ class ModelConfig:
             )
 
 
+FILLS = ("colour", "features")  # data.fill
+
+
 @dataclass
 class DataConfig:
     size: int = 128  # square training crops, pixels; multiple of 16 (token stride)
@@ -108,6 +111,11 @@ class DataConfig:
     workers: int = 1  # DataLoader workers generating samples on the fly
     train_split: str | None = None  # a `camfuse data make` folder to train on instead of the
     # on-the-fly stream: generated once, shared by every run (ablations), cheap to read
+    # what paints the guide where the track does not hold (painting-sampling models, keyframe
+    # role): "colour", the keyframe's quadratic colour map (the recipe the bundled model was
+    # trained with), or "features", the feature map fitted per clip on its keyframe pair, what
+    # `camfuse render --adapt auto` paints with (render/adapt.py; about a second a clip)
+    fill: str = "colour"
 
     def __post_init__(self) -> None:
         _check_types(self, "data")
@@ -117,6 +125,7 @@ class DataConfig:
         _check_range(self, "data", "frames val_samples", low=1)
         _check_range(self, "data", "max_cutouts motion seed workers", low=0)
         _check_range(self, "data", "keyframe_prob", low=0, high=1)
+        _check_choice(self, "data", "fill", FILLS)
 
 
 @dataclass
@@ -146,6 +155,9 @@ class TrainConfig:
     checkpoint_every: int = 200  # steps between full-state checkpoints (for --resume)
     log_every: int = 10
     seed: int = 0
+    # start from these model weights instead of random ones (fine-tuning): "bundled" (the
+    # default model) or a model.safetensors exported by a run; its model config must match
+    init: str | None = None
 
     def __post_init__(self) -> None:
         _check_types(self, "train")  # precision: its names live with the trainer (training/run.py)

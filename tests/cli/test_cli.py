@@ -243,6 +243,7 @@ def test_train_dispatches_with_overrides(tmp_path, capsys, monkeypatch):
     for bad in (
         ["--preset", "huge"],
         ["--set", "train.nope=1"],
+        ["--set", "data.fill=bogus"],
         ["--precision", "fp8"],
         ["--devices", "0"],
         ["--accelerator", "tpu"],

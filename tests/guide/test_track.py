@@ -127,6 +127,22 @@ def test_with_guide_and_guided_collate(sample):
     assert torch.equal(batch["guide"][1, :, 4:], style["footage"])
 
 
+def test_the_adapted_recipe_fills_the_guide_with_the_clips_feature_map(sample):
+    """data.fill = features: what the track cannot carry is the feature map fitted on the
+    clip's keyframe pair (what `camfuse render --adapt auto` paints), not the colour map."""
+    from camfuse.render.adapt import fit_features
+
+    k = int(sample["keyframe"])
+    one = with_guide(sample, adapted=True)
+    plain = with_guide(sample)
+    torch.testing.assert_close(one["guide"][:, :4], plain["guide"][:, :4])  # the same track
+    fm = fit_features(sample["footage"][k], sample["painting"])
+    torch.testing.assert_close(one["guide"][:, 4:], fm(sample["footage"]), atol=1e-5, rtol=0)
+    assert float((one["guide"][:, 4:] - plain["guide"][:, 4:]).abs().mean()) > 1e-3
+    style = generate_sample(1, size=64, frames=4, role="style")
+    assert torch.equal(with_guide(style, adapted=True)["guide"], with_guide(style)["guide"])
+
+
 def test_two_keyframes_mix_by_distance_in_time(moving):
     """Keyframe 0 painted as the world, keyframe 3 as the world + 0.2: between them the carried
     paint moves from one to the other in proportion to time, and each keyframe is exact."""

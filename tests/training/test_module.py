@@ -6,6 +6,8 @@ import pytest
 import torch
 from lightning.pytorch.strategies import DDPStrategy
 
+from camfuse.checkpoint import load_model
+from camfuse.config import load_config
 from camfuse.data.datasets import train_seed, validation_seeds
 from camfuse.training import CamFuseModule, train
 from camfuse.training.callbacks import preview_sheet
@@ -69,11 +71,15 @@ def test_multi_process_cpu_spawns_with_gloo():
         ({"devices": 0}, "at least 1"),
         ({"resume": "/nonexistent/last.ckpt"}, "checkpoint not found"),
         ({"accelerator": "tpu"}, "unknown accelerator"),
+        ({"init": "/nonexistent/model.safetensors"}, "model file not found"),
+        ({"init": "bundled"}, "its model config differs in"),
     ],
 )
 def test_bad_arguments_fail_before_training(fast_cfg, tmp_path, kwargs, message):
+    init = kwargs.pop("init", None)
+    cfg = fast_cfg.with_overrides([f"train.init={init}"]) if init else fast_cfg
     with pytest.raises(ValueError, match=message):
-        train(fast_cfg, out_dir=tmp_path, progress=False, **kwargs)
+        train(cfg, out_dir=tmp_path, progress=False, **kwargs)
     assert not (tmp_path / "config.json").exists()
 
 
@@ -118,3 +124,17 @@ def test_training_from_a_split_on_disk_is_seeded_and_resumes_in_order(fast_cfg, 
     bad = fast_cfg.with_overrides([f"data.train_split={split}", "data.frames=3"])
     with pytest.raises(ValueError, match="2 frames at 32 px"):
         CamFuseDataModule(bad).train_dataloader()
+
+
+def test_fine_tuning_starts_from_the_named_weights():
+    bundled, cfg = load_model()
+    tuned = CamFuseModule(cfg.with_overrides(["train.init=bundled"]))
+    for k, v in bundled.state_dict().items():
+        assert torch.equal(tuned.model.state_dict()[k], v), k
+    fresh = CamFuseModule(cfg)
+    assert not all(
+        torch.equal(fresh.model.state_dict()[k], v) for k, v in bundled.state_dict().items()
+    )
+    other = load_config("tiny", ["model.sampling=true"]).with_overrides(["train.init=bundled"])
+    with pytest.raises(ValueError, match="train.init bundled: its model config differs in"):
+        CamFuseModule(other)

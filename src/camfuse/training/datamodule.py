@@ -21,6 +21,7 @@ from torch.utils.data import DataLoader
 from ..config import CamFuseConfig
 from ..data.datasets import FixedSynthDataset, SplitStream, SynthDataset, collate, validation_seeds
 from ..guide.track import TRAIN_FLOW, clip_guide
+from ..render.adapt import AdaptedFill, fit_features
 
 
 class CamFuseDataModule(L.LightningDataModule):
@@ -65,7 +66,9 @@ class CamFuseDataModule(L.LightningDataModule):
 
     @property
     def _collate(self):
-        return guided_collate if self.cfg.model.sampling else collate
+        if not self.cfg.model.sampling:
+            return collate
+        return guided_collate if self.cfg.data.fill == "colour" else adapted_collate
 
     def _loader(self, dataset: torch.utils.data.Dataset) -> DataLoader:
         workers = self.cfg.data.workers
@@ -79,12 +82,24 @@ class CamFuseDataModule(L.LightningDataModule):
         )
 
 
-def with_guide(sample: dict[str, Any]) -> dict[str, Any]:
-    """Add the painting-sampling guide (:mod:`camfuse.guide`) to one generator sample."""
+def with_guide(sample: dict[str, Any], adapted: bool = False) -> dict[str, Any]:
+    """Add the painting-sampling guide (:mod:`camfuse.guide`) to one generator sample.
+    ``adapted`` (``data.fill = "features"``): what the track cannot carry is painted by the
+    feature map fitted on the clip's keyframe pair, as ``camfuse render`` paints it, instead of
+    the keyframe's colour map."""
     keyframe = int(sample["keyframe"]) if int(sample["role"]) == 0 else None
-    guide = clip_guide(sample["painting"], sample["footage"], keyframe, preset=TRAIN_FLOW)
+    fill = None
+    if adapted and keyframe is not None:
+        fill = AdaptedFill(None, fit_features(sample["footage"][keyframe], sample["painting"]))
+    guide = clip_guide(
+        sample["painting"], sample["footage"], keyframe, preset=TRAIN_FLOW, fill=fill
+    )
     return {**sample, "guide": guide}
 
 
 def guided_collate(batch: list[dict[str, Any]]) -> dict[str, Any]:
     return collate([with_guide(s) for s in batch])
+
+
+def adapted_collate(batch: list[dict[str, Any]]) -> dict[str, Any]:
+    return collate([with_guide(s, adapted=True) for s in batch])

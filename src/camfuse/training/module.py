@@ -8,6 +8,7 @@ strength input. Strength is an inference-time knob until data with partial targe
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -19,6 +20,7 @@ from torchmetrics.functional.image import (
     structural_similarity_index_measure,
 )
 
+from ..checkpoint import load_model
 from ..config import CamFuseConfig
 from ..losses import CamFuseLoss
 from ..models.camfuse import CamFuse
@@ -52,6 +54,22 @@ def warmup_cosine(step: int, *, warmup: int, total: int) -> float:
     return MIN_LR_RATIO + (1 - MIN_LR_RATIO) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+def initial_weights(cfg: CamFuseConfig) -> dict[str, torch.Tensor]:
+    """The state ``train.init`` names ("bundled" or a model.safetensors), checked to fit
+    ``cfg.model`` (fine-tuning starts from it; a resumed run's checkpoint replaces it)."""
+    init = cfg.train.init
+    source, source_cfg = load_model(None if init == "bundled" else init)
+    mine, theirs = (dataclasses.replace(m, weights=None) for m in (cfg.model, source_cfg.model))
+    if mine != theirs:
+        diff = [
+            f.name
+            for f in dataclasses.fields(mine)
+            if getattr(mine, f.name) != getattr(theirs, f.name)
+        ]
+        raise ValueError(f"train.init {init}: its model config differs in {', '.join(diff)}")
+    return source.state_dict()
+
+
 class CamFuseModule(L.LightningModule):
     """Wraps :class:`CamFuse` for Lightning; ``self.model`` is what gets exported."""
 
@@ -61,6 +79,8 @@ class CamFuseModule(L.LightningModule):
         self.save_hyperparameters({"cfg": cfg.to_dict()})  # so a .ckpt alone rebuilds the module
         self.cfg = cfg
         self.model = CamFuse(cfg.model)
+        if cfg.train.init is not None:
+            self.model.load_state_dict(initial_weights(cfg))
         self.loss = CamFuseLoss(cfg.loss)
         # footage-as-output baseline on the fixed split, measured once: does the model beat it?
         self.identity: dict[str, float] | None = None

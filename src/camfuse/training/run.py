@@ -41,7 +41,7 @@ from .callbacks import (
     ThreadLimit,
 )
 from .datamodule import CamFuseDataModule
-from .module import CamFuseModule
+from .module import CamFuseModule, initial_weights
 
 PRECISIONS = {"32-true", "bf16-mixed", "16-mixed"}
 
@@ -85,6 +85,8 @@ def train(
     accelerator = _resolve_accelerator(accelerator)
     _check_args(cfg, devices=devices, num_nodes=num_nodes, accelerator=accelerator)
     ckpt_path = _resume_path(resume)
+    if cfg.train.init is not None:
+        initial_weights(cfg)  # a missing or unfitting train.init fails before anything is written
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
