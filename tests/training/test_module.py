@@ -41,6 +41,18 @@ def test_frame_psnr_is_per_clip_and_orders_errors():
     assert frame_psnr(x, x * 0 + 0.5).lt(frame_psnr(x, (x + 0.01).clamp(0, 1))).all()
 
 
+def test_frame_psnr_leaves_out_the_pasted_keyframe():
+    x = torch.rand(2, 3, 3, 32, 32)
+    y = (x + 0.1).clamp(0, 1)
+    y[0, 1] = x[0, 1]  # clip 0's keyframe 1 pasted: its own PSNR is infinite
+    assert frame_psnr(x, y)[0].isinf()
+    skipped = frame_psnr(x, y, torch.tensor([1, -1]))
+    assert skipped.isfinite().all()
+    # clip 0 is scored on frames 0 and 2 only, clip 1 on all three
+    assert torch.allclose(skipped[0], frame_psnr(x[:, [0, 2]], y[:, [0, 2]])[0])
+    assert torch.allclose(skipped[1], frame_psnr(x, y)[1])
+
+
 def test_validation_is_the_fixed_split_and_resume_skips_used_samples(fast_cfg):
     data = CamFuseDataModule(fast_cfg)
     assert data.val_set.seeds == validation_seeds(fast_cfg.data.seed, fast_cfg.data.val_samples)

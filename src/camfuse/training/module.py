@@ -29,21 +29,38 @@ from ..models.interface import CamFuseOutput
 MIN_LR_RATIO = 0.1  # cosine decays to 10% of the peak, not 0: late steps still move (nanoGPT)
 
 
-def frame_psnr(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """(B, T, 3, H, W) pairs in [0, 1] -> (B,) PSNR averaged over each clip's frames."""
+def _clip_mean(per_frame: torch.Tensor, b: int, skip: torch.Tensor | None) -> torch.Tensor:
+    """(B*T,) per-frame scores -> (B,) means over each clip's frames, leaving out frame
+    ``skip[i]`` of clip i (``-1`` leaves none out)."""
+    per_frame = rearrange(per_frame, "(b t) -> b t", b=b)
+    if skip is None:
+        return per_frame.mean(dim=1)
+    t = torch.arange(per_frame.shape[1], device=per_frame.device)
+    keep = t[None] != skip.to(per_frame.device)[:, None]
+    kept = torch.where(keep, per_frame, torch.zeros_like(per_frame))
+    return kept.sum(dim=1) / keep.sum(dim=1).clamp_min(1)
+
+
+def frame_psnr(
+    pred: torch.Tensor, target: torch.Tensor, skip: torch.Tensor | None = None
+) -> torch.Tensor:
+    """(B, T, 3, H, W) pairs in [0, 1] -> (B,) PSNR averaged over each clip's frames but
+    ``skip``'s (the keyframe, which the render pastes: its PSNR is infinite)."""
     p, t = (rearrange(x, "b t c h w -> (b t) c h w").float() for x in (pred, target))
     per_frame = peak_signal_noise_ratio(p, t, data_range=1.0, reduction="none", dim=(1, 2, 3))
-    return rearrange(per_frame, "(b t) -> b t", b=pred.shape[0]).mean(dim=1)
+    return _clip_mean(per_frame, pred.shape[0], skip)
 
 
-def frame_ssim(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """(B, T, 3, H, W) pairs in [0, 1] -> (B,) SSIM averaged over each clip's frames."""
+def frame_ssim(
+    pred: torch.Tensor, target: torch.Tensor, skip: torch.Tensor | None = None
+) -> torch.Tensor:
+    """(B, T, 3, H, W) pairs in [0, 1] -> (B,) SSIM averaged over each clip's frames but ``skip``'s."""
     p, t = (rearrange(x, "b t c h w -> (b t) c h w").float() for x in (pred, target))
     # kernel 7 (as the SSIM loss) so 32-px test crops still have a valid interior
     per_frame = structural_similarity_index_measure(
         p, t, data_range=1.0, kernel_size=7, reduction="none"
     )
-    return rearrange(per_frame, "(b t) -> b t", b=pred.shape[0]).mean(dim=1)
+    return _clip_mean(per_frame, pred.shape[0], skip)
 
 
 def warmup_cosine(step: int, *, warmup: int, total: int) -> float:
@@ -73,14 +90,22 @@ def initial_weights(cfg: CamFuseConfig) -> dict[str, torch.Tensor]:
 class CamFuseModule(L.LightningModule):
     """Wraps :class:`CamFuse` for Lightning; ``self.model`` is what gets exported."""
 
-    def __init__(self, cfg: CamFuseConfig | dict[str, Any]) -> None:
+    def __init__(
+        self,
+        cfg: CamFuseConfig | dict[str, Any],
+        init_state: dict[str, torch.Tensor] | None = None,
+    ) -> None:
+        """``init_state``: :func:`initial_weights` already loaded by the caller (else loaded here
+        when ``train.init`` is set)."""
         super().__init__()
         cfg = cfg if isinstance(cfg, CamFuseConfig) else CamFuseConfig.from_dict(cfg)
         self.save_hyperparameters({"cfg": cfg.to_dict()})  # so a .ckpt alone rebuilds the module
         self.cfg = cfg
         self.model = CamFuse(cfg.model)
-        if cfg.train.init is not None:
-            self.model.load_state_dict(initial_weights(cfg))
+        if init_state is None and cfg.train.init is not None:
+            init_state = initial_weights(cfg)
+        if init_state is not None:
+            self.model.load_state_dict(init_state)
         self.loss = CamFuseLoss(cfg.loss)
         # footage-as-output baseline on the fixed split, measured once: does the model beat it?
         self.identity: dict[str, float] | None = None
@@ -109,13 +134,17 @@ class CamFuseModule(L.LightningModule):
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         pred = self(batch).frames.float().clamp(0, 1)
         target, b = batch["target"], batch["footage"].shape[0]
-        self.log(
-            "val/psnr", frame_psnr(pred, target).mean(), batch_size=b, sync_dist=True, prog_bar=True
-        )
-        self.log("val/ssim", frame_ssim(pred, target).mean(), batch_size=b, sync_dist=True)
+        # the keyframe role's painted frame is pasted (pred == target there): scored on the rest
+        skip = torch.where(batch["role"] == 0, batch["keyframe"], -1)
+        psnr = frame_psnr(pred, target, skip).mean()
+        self.log("val/psnr", psnr, batch_size=b, sync_dist=True, prog_bar=True)
+        self.log("val/ssim", frame_ssim(pred, target, skip).mean(), batch_size=b, sync_dist=True)
         if self.identity is None:
             footage = batch["footage"]
-            sums = [frame_psnr(footage, target).sum(), frame_ssim(footage, target).sum()]
+            sums = [
+                frame_psnr(footage, target, skip).sum(),
+                frame_ssim(footage, target, skip).sum(),
+            ]
             self._identity_sum += torch.tensor([*map(float, sums), float(b)])
 
     def on_validation_epoch_end(self) -> None:

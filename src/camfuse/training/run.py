@@ -85,8 +85,8 @@ def train(
     accelerator = _resolve_accelerator(accelerator)
     _check_args(cfg, devices=devices, num_nodes=num_nodes, accelerator=accelerator)
     ckpt_path = _resume_path(resume)
-    if cfg.train.init is not None:
-        initial_weights(cfg)  # a missing or unfitting train.init fails before anything is written
+    # a missing or unfitting train.init fails before anything is written; loaded once, used below
+    init_state = initial_weights(cfg) if cfg.train.init is not None else None
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -109,7 +109,7 @@ def train(
         enable_model_summary=progress,
         **_schedule(cfg, out_dir),
     )
-    trainer.fit(CamFuseModule(cfg), datamodule=data, ckpt_path=ckpt_path)
+    trainer.fit(CamFuseModule(cfg, init_state), datamodule=data, ckpt_path=ckpt_path)
     return out_dir / "model.safetensors"
 
 
