@@ -150,3 +150,19 @@ def test_fine_tuning_starts_from_the_named_weights():
     other = load_config("tiny", ["model.sampling=true"]).with_overrides(["train.init=bundled"])
     with pytest.raises(ValueError, match="train.init bundled: its model config differs in"):
         CamFuseModule(other)
+
+
+def test_validation_measures_the_guide_alone_beside_the_network(fast_cfg):
+    """A painting-sampling model is scored beside its own guide painted with no network (what
+    ``--network off`` renders) and beside the footage, each once, leaving out the keyframe.
+    (Keyframe clips: in the style role the training guide is the footage itself.)"""
+    cfg = fast_cfg.with_overrides(["model.sampling=true", "data.keyframe_prob=1.0"])
+    module = CamFuseModule(cfg).eval()
+    batch = next(iter(CamFuseDataModule(cfg).val_dataloader()))
+    with torch.no_grad():
+        module.validation_step(batch, 0)
+    sums = module._baseline_sums
+    assert set(sums) == {"identity", "guide"}
+    assert (batch["role"] == 0).all()
+    assert all(int(s[2]) == len(batch["seed"]) for s in sums.values())
+    assert sums["guide"][0] != sums["identity"][0] and sums["guide"][0].isfinite()

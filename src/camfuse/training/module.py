@@ -22,6 +22,7 @@ from torchmetrics.functional.image import (
 
 from ..checkpoint import load_model
 from ..config import CamFuseConfig
+from ..guide.track import guide_paint
 from ..losses import CamFuseLoss
 from ..models.camfuse import CamFuse
 from ..models.interface import CamFuseOutput
@@ -107,9 +108,11 @@ class CamFuseModule(L.LightningModule):
         if init_state is not None:
             self.model.load_state_dict(init_state)
         self.loss = CamFuseLoss(cfg.loss)
-        # footage-as-output baseline on the fixed split, measured once: does the model beat it?
-        self.identity: dict[str, float] | None = None
-        self._identity_sum = torch.zeros(3)  # (sum of clip PSNRs, of SSIMs, clip count), this rank
+        # baselines on the fixed split, measured once: does the model beat the footage as output
+        # ("identity") and its own guide painted with no network ("guide", as --network off)?
+        self.baselines: dict[str, float] | None = None
+        # name -> (sum of clip PSNRs, of SSIMs, clip count) on this rank
+        self._baseline_sums: dict[str, torch.Tensor] = {}
 
     def forward(self, batch: dict[str, Any]) -> CamFuseOutput:
         b = batch["footage"].shape[0]
@@ -139,24 +142,26 @@ class CamFuseModule(L.LightningModule):
         psnr = frame_psnr(pred, target, skip).mean()
         self.log("val/psnr", psnr, batch_size=b, sync_dist=True, prog_bar=True)
         self.log("val/ssim", frame_ssim(pred, target, skip).mean(), batch_size=b, sync_dist=True)
-        if self.identity is None:
-            footage = batch["footage"]
-            sums = [
-                frame_psnr(footage, target, skip).sum(),
-                frame_ssim(footage, target, skip).sum(),
-            ]
-            self._identity_sum += torch.tensor([*map(float, sums), float(b)])
+        if self.baselines is None:
+            outputs = {"identity": batch["footage"]}
+            if batch.get("guide") is not None:
+                outputs["guide"] = guide_paint(batch["guide"])
+            for name, out in outputs.items():
+                sums = [frame_psnr(out, target, skip).sum(), frame_ssim(out, target, skip).sum()]
+                self._baseline_sums[name] = self._baseline_sums.get(
+                    name, torch.zeros(3)
+                ) + torch.tensor([*map(float, sums), float(b)])
 
     def on_validation_epoch_end(self) -> None:
-        if self.identity is None and self._identity_sum[2] > 0:
-            # sum over ranks first: each rank saw only its shard of the fixed split
-            total = self.trainer.strategy.reduce(
-                self._identity_sum.to(self.device), reduce_op="sum"
-            )
-            psnr, ssim = (float(x) for x in total[:2] / total[2])
-            self.identity = {"val/psnr_identity": psnr, "val/ssim_identity": ssim}
-        if self.identity is not None:
-            self.log_dict(self.identity, sync_dist=True)  # same on all ranks
+        if self.baselines is None and self._baseline_sums:
+            self.baselines = {}
+            for name, sums in sorted(self._baseline_sums.items()):  # same order on every rank
+                # sum over ranks first: each rank saw only its shard of the fixed split
+                total = self.trainer.strategy.reduce(sums.to(self.device), reduce_op="sum")
+                psnr, ssim = (float(x) for x in total[:2] / total[2])
+                self.baselines |= {f"val/psnr_{name}": psnr, f"val/ssim_{name}": ssim}
+        if self.baselines is not None:
+            self.log_dict(self.baselines, sync_dist=True)  # same on all ranks
         # a logged "step" is used as the x-axis value: val rows then carry the global step they
         # measured (Lightning's default is the number of batches stepped before it, one less)
         self.log("step", float(self.global_step), sync_dist=True)

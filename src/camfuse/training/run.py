@@ -7,7 +7,8 @@ A run directory holds::
     checkpoints/last.ckpt       full training state for ``resume=``
     previews/step_XXXXXX.png    painting | footage | prediction | truth on a fixed validation clip
     csv/version_N/metrics.csv   every logged scalar (one version per launch; TensorBoard in tensorboard/)
-    metrics.json                final val/psnr, val/ssim, val/psnr_identity, steps, wall time
+    metrics.json                final val/psnr, val/ssim, the baselines' (val/psnr_identity,
+                                val/psnr_guide), steps, wall time
 
 Multi-process launching: on one node, processes are started with ``spawn`` (``ddp_spawn``), which
 works the same from the CLI, from a Python script, and from pytest. Lightning's default launcher
