@@ -84,7 +84,7 @@ def test_render_rows_at_256_px_and_full_size(split, tmp_path):
 def test_all_skips_ebsynth_with_a_note_when_unset(monkeypatch):
     monkeypatch.delenv("CAMFUSE_EBSYNTH", raising=False)
     rows, notes = build_rows("all", adapt="off")
-    assert [r.name for r in rows] == ["camfuse", "camfuse-network-off", "camfuse-256", "flow-warp"]
+    assert [r.name for r in rows] == ["camfuse", "camfuse-network-on", "camfuse-256", "flow-warp"]
     assert len(notes) == 1 and "CAMFUSE_EBSYNTH" in notes[0]
     with pytest.raises(ValueError, match="CAMFUSE_EBSYNTH"):
         build_rows(["ebsynth"])

@@ -192,7 +192,7 @@ OPTIONS = {
     "--depth": ["16", "12", "0", "x", "8"],
     "--codec": ["prores", "vp9", "", "h264"],
     "--resolution": ["full", "model", "half", "", "FULL"],
-    "--network": ["on", "off", "maybe", "", "OFF"],
+    "--network": ["auto", "on", "off", "maybe", "", "OFF"],
     "--strokes": ["on", "off", "yes", "", "ON"],
 }
 

@@ -1,10 +1,12 @@
-"""`--network off`: the same render path without the network, the comparison every run can make."""
+"""`--network off`: the same render path without the network, the comparison every run can make;
+`--network auto` (the default): off with a paint-over, on with a style reference."""
 
 import numpy as np
 import pytest
 
 from camfuse.media import frame_files, read_image, write_image
 from camfuse.render import render
+from camfuse.render.plan import prepare
 from tests.footage import noise_pan
 
 
@@ -46,5 +48,19 @@ def test_network_off_carries_the_paint_over(shot):
 
 def test_unknown_network_value_is_one_clear_error(shot):
     tmp_path, footage, _ = shot
-    with pytest.raises(ValueError, match="unknown --network 'maybe'; choose one of on, off"):
+    with pytest.raises(ValueError, match="unknown --network 'maybe'; choose one of auto, on, off"):
         render(tmp_path / "paint.png", footage, f"{tmp_path}/x/", keyframe=0, network="maybe")
+
+
+def test_auto_is_off_with_a_paint_over_and_on_with_a_style_reference(shot):
+    tmp_path, footage, _ = shot
+    paint, out = tmp_path / "paint.png", f"{tmp_path}/x/"
+    assert prepare(paint, footage, out, keyframe=0).network == "off"
+    assert prepare(paint, footage, out, style=True).network == "on"
+    assert prepare(paint, footage, out, keyframe=0, network="on").network == "on"
+    assert prepare(paint, footage, out, style=True, network="off").network == "off"
+    # and the default render is the --network off one, frame for frame
+    default = tmp_path / "default"
+    render(paint, footage, f"{default}/", keyframe=0, size=64, device="cpu")
+    frames = np.stack([read_image(p) for p in frame_files(default)]).astype(int)
+    assert np.array_equal(frames, _render(tmp_path, footage, "off"))

@@ -9,8 +9,9 @@ size, with the adaptation mode of the row. Rows:
 - ``camfuse-noadapt``: the same with adaptation off;
 - ``camfuse-256`` / ``camfuse-256-noadapt``: ``resolution="model"``, everything at 256 px and
   scaled up (the path before full-resolution output);
-- ``camfuse-network-off``: the ``camfuse`` row without the network (``--network off``: the
-  guide and the fill composed alone), so every run shows what the network adds;
+- ``camfuse-network-on`` / ``camfuse-network-off``: the ``camfuse`` row with the network forced
+  on or off (``--network``; the default, auto, renders a paint-over without it: the guide and
+  the fill composed alone), so every run shows what the network adds;
 - ``camfuse-strokes-off``: the ``camfuse`` row without the keyframe's marks copied where the
   fill paints (``--strokes off``, :mod:`camfuse.render.strokes`).
 
@@ -31,9 +32,9 @@ from torch import Tensor
 from ..media import MediaError, frame_files, read_image
 
 RESOLUTIONS = {"camfuse": "full", "camfuse-256": "model"}
-NETWORK_OFF = "camfuse-network-off"
+NETWORK_ROWS = {"camfuse-network-on": "on", "camfuse-network-off": "off"}  # else the default
 STROKES_OFF = "camfuse-strokes-off"
-RENDER_ROWS = (*RESOLUTIONS, *(f"{n}-noadapt" for n in RESOLUTIONS), NETWORK_OFF, STROKES_OFF)
+RENDER_ROWS = (*RESOLUTIONS, *(f"{n}-noadapt" for n in RESOLUTIONS), *NETWORK_ROWS, STROKES_OFF)
 
 
 class RenderMethod:
@@ -52,9 +53,9 @@ class RenderMethod:
     ):
         if name not in RENDER_ROWS:
             raise ValueError(f"unknown render row {name!r}; choose from {', '.join(RENDER_ROWS)}")
-        base = "camfuse" if name in (NETWORK_OFF, STROKES_OFF) else name.removesuffix("-noadapt")
+        base = "camfuse" if name in (*NETWORK_ROWS, STROKES_OFF) else name.removesuffix("-noadapt")
         self.name, self.resolution = name, RESOLUTIONS[base]
-        self.network = "off" if name == NETWORK_OFF else "on"
+        self.network = NETWORK_ROWS.get(name, "auto")
         self.strokes = "off" if name == STROKES_OFF else "on"
         self.adapt = "off" if name.endswith("-noadapt") else str(adapt)
         self.checkpoint, self.device = checkpoint, device
@@ -62,7 +63,7 @@ class RenderMethod:
         size = "at the footage's size" if self.resolution == "full" else "at 256 px, scaled up"
         self.label = (
             f"camfuse render {size}, --adapt {self.adapt}"
-            + (", --network off" if self.network == "off" else "")
+            + (f", --network {self.network}" if self.network != "auto" else "")
             + (", --strokes off" if self.strokes == "off" else "")
         )
 

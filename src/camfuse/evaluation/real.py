@@ -40,8 +40,9 @@ from .runner import GROUND_TRUTH, Result
 
 log = logging.getLogger(__name__)
 
-# ebsynth only when installed; camfuse-network-off: what the network adds, in every run
-DEFAULT_ROWS = ("camfuse", "camfuse-network-off", "camfuse-256", "flow-warp", "ebsynth")
+# ebsynth only when installed; camfuse-network-on: what the network adds (a real split is the
+# keyframe role, where the default, --network auto, renders without it), in every run
+DEFAULT_ROWS = ("camfuse", "camfuse-network-on", "camfuse-256", "flow-warp", "ebsynth")
 ROWS = (*RENDER_ROWS, "flow-warp", "flow-warp-fine", "static-keyframe", "identity", "ebsynth")
 SCORES = ("psnr", "ssim", "detail", "warp")
 COLUMNS = [  # (key, header, format, higher is better), as evaluation.report.COLUMNS
