@@ -187,7 +187,8 @@ def test_the_pretrained_encoder_starts_from_imagenet_and_trains(tiny_config, one
     trunk.eval()
     with torch.no_grad():
         for a, b in zip(trunk(x), reference(x), strict=True):
-            assert torch.allclose(a, b, atol=1e-5)  # the ImageNet weights, not a random init
+            # the ImageNet weights, not a random init (the reference folds its batch norms: rounding)
+            assert torch.allclose(a, b, rtol=1e-4, atol=1e-3)
     assert all(p.requires_grad for p in trunk.parameters())  # fine-tuned with the model
     model.train()
     bns = [m for m in trunk.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]

@@ -123,13 +123,15 @@ def test_gradients_reach_the_input_not_the_network(features):
 
 
 def test_stays_in_eval_mode_and_owns_its_trunk(features, classifier):
-    bn = features.stem[1]
-    before = bn.running_mean.clone()
-    assert not features.train().training  # a parent's .train() cannot unfreeze batch norm
+    assert not features.train().training  # a parent's .train() cannot unfreeze anything
+    conv, bn = features.stem[0], classifier.bn1
+    before = classifier.conv_stem.weight.clone()
     features(torch.rand(2, 3, 32, 32))
-    torch.testing.assert_close(bn.running_mean, before, rtol=0, atol=0)
-    assert bn.running_mean is not classifier.bn1.running_mean  # a copy: .to()/.half() stay local
-    torch.testing.assert_close(features.stem[0].weight, classifier.conv_stem.weight)
+    # its own copy, the batch norm folded in: the shared classifier is untouched
+    assert conv.weight.data_ptr() != classifier.conv_stem.weight.data_ptr()
+    torch.testing.assert_close(classifier.conv_stem.weight, before, rtol=0, atol=0)
+    scale = bn.weight / (bn.running_var + bn.eps).sqrt()
+    torch.testing.assert_close(conv.weight, before * scale[:, None, None, None])
 
 
 @pytest.mark.parametrize("strides", [(), (4, 2), (2, 2), (3,)])
@@ -141,3 +143,23 @@ def test_bad_strides(strides):
 def test_bad_input_shape(features):
     with pytest.raises(ValueError, match=r"expected images \(B, 3, H, W\)"):
         features(torch.rand(3, 32, 32))
+
+
+def test_batch_norms_fold_into_their_convolutions_with_the_same_output():
+    torch.manual_seed(0)
+    bn = torch.nn.BatchNorm2d(8)
+    bn.running_mean.normal_()
+    bn.running_var.uniform_(0.5, 2)
+    bn.weight.data.normal_()
+    bn.bias.data.normal_()
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, bias=False), bn, torch.nn.ReLU6()).eval()
+    x = torch.randn(2, 3, 16, 16)
+    want = net(x)
+    pretrained.fold_batch_norms(net)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+    assert torch.allclose(net(x), want, atol=1e-5)
+
+
+def test_the_trunk_runs_without_batch_norms_and_keeps_its_activations(features):
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in features.modules())
+    assert any(isinstance(m, torch.nn.ReLU6) for m in features.modules())
