@@ -13,7 +13,6 @@ and register on :data:`app` when :mod:`camfuse.cli` is imported; this module imp
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 import threading
@@ -115,16 +114,6 @@ def _signals_as_interrupts() -> Iterator[list[int]]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-
-
-def rendering_threads() -> None:
-    """Before torch loads: its OpenMP threads sleep instead of spinning between ops.
-
-    A render runs the network beside decoding, optical flow and encoding threads on the same cores;
-    spinning threads starve them on a small machine (docs/performance_notes.md). A value the user
-    set is kept. Training keeps the default: it runs the network alone, where spinning is faster.
-    """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _fail(message: str, code: int) -> int:

@@ -12,7 +12,7 @@ import sys
 import typer
 
 from . import options
-from .app import app, progress, rendering_threads
+from .app import app, progress
 
 
 def _command_line() -> str:
@@ -89,7 +89,6 @@ def evaluate(
     overwrite: bool = options.overwrite("report"),
 ) -> None:
     """Measure the model and the baselines: PSNR, SSIM, FD/KID, MFD, CFDCI, warping error."""
-    rendering_threads()
     from ..evaluation.command import run_evaluate
 
     if max_clips is not None and max_clips < 1:

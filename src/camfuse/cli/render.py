@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import options
-from .app import app, progress, rendering_threads
+from .app import app, progress
 
 
 @app.command()
@@ -172,7 +172,6 @@ def render(
     ),
 ) -> None:
     """Render footage in the manner of a painting."""
-    rendering_threads()
     from ..render import render as run
 
     with progress("adapting") as on_adapt, progress("rendering") as on_progress:
@@ -262,7 +261,6 @@ def demo(
     ),
 ) -> None:
     """Render the bundled sample: carphone clip + a procedurally painted keyframe."""
-    rendering_threads()
     from ..demo import DEFAULT_FRAMES, describe_model, run_demo
 
     typer.echo(describe_model(checkpoint))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from . import options
-from .app import app, rendering_threads
+from .app import app
 
 
 @app.command()
@@ -18,7 +18,6 @@ def ui(
     device: str = options.device(),
 ) -> None:
     """A web page for the whole path: load footage, paint keyframes, preview, render, download."""
-    rendering_threads()
     from ..ui import serve
 
     typer.echo(f"camfuse ui on http://{host}:{port} (Ctrl-C to stop)")

@@ -193,7 +193,7 @@ def _session(path: Path, threads: int | None) -> Any:
     options.intra_op_num_threads = threads or torch.get_num_threads()
     options.log_severity_level = 3  # errors only: the optimiser's notes are not the user's
     # no busy-waiting between ops: the render's flow, decode and encode threads need those cores
-    # (as OMP_WAIT_POLICY=PASSIVE does for PyTorch, camfuse.cli.rendering_threads)
+    # (onnx runs the network only; PyTorch keeps OpenMP's default policy: docs/performance.md)
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     providers = [
         p
