@@ -64,3 +64,14 @@ def test_auto_is_off_with_a_paint_over_and_on_with_a_style_reference(shot):
     render(paint, footage, f"{default}/", keyframe=0, size=64, device="cpu")
     frames = np.stack([read_image(p) for p in frame_files(default)]).astype(int)
     assert np.array_equal(frames, _render(tmp_path, footage, "off"))
+
+
+def test_network_off_never_loads_the_model(shot, monkeypatch):
+    import camfuse.checkpoint
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the network was loaded for a render that does not use it")
+
+    monkeypatch.setattr(camfuse.checkpoint, "load_model", refuse)
+    tmp_path, footage, _ = shot
+    assert _render(tmp_path, footage, "off").shape == (6, 48, 64, 3)

@@ -38,7 +38,8 @@ def test_onnx_runtime_renders_what_torch_renders_and_caches_the_export(
 ):
     ckpt, clip, painting = inputs
     monkeypatch.setenv("CAMFUSE_CACHE", str(tmp_path / "cache"))
-    kw = {"keyframe": 2, "checkpoint": ckpt, "device": "cpu"}
+    # the network on: a paint-over's default render (--network auto) runs none, torch or onnx
+    kw = {"keyframe": 2, "checkpoint": ckpt, "device": "cpu", "network": "on"}
     render(painting, clip, tmp_path / "torch.mp4", precision="fp32", **kw)  # onnx runs fp32
     render(painting, clip, tmp_path / "onnx.mp4", runtime="onnx", **kw)
     a, b = _frames(tmp_path / "torch.mp4"), _frames(tmp_path / "onnx.mp4")
