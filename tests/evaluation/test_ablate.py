@@ -87,3 +87,46 @@ def test_a_variant_equal_to_the_preset_is_not_trained_twice(tmp_path):
     assert fp("resnet18", FULL) == fp("full", FULL)
     assert fp("resnet18", QUICK) != fp("full", QUICK)
     assert fp("full", FULL) != fp("full", QUICK)
+
+
+def test_render_recipe_trains_and_judges_the_model_as_render_runs_it(tmp_path):
+    """--recipe render: every variant gets the sampling path and the adapted fill on top of its
+    own switches, and is judged with per-shot adaptation beside the guide with no network."""
+    from camfuse.baselines import build_methods
+    from camfuse.evaluation.ablation import RECIPES, RENDER, RENDER_VARIANTS
+
+    assert set(RENDER_VARIANTS) <= set(VARIANTS) and RENDER.recipe == "render"
+    for name in RENDER_VARIANTS:
+        cfg = variant_config(name, RENDER, 0, tmp_path)
+        paper = variant_config(name, FULL, 0, tmp_path)
+        assert cfg.model.sampling and cfg.data.fill == "features", name
+        assert not paper.model.sampling and paper.data.fill == "colour", name
+        assert _fingerprint(cfg) != _fingerprint(paper)
+    assert RECIPES["paper"] == ()
+    model = torch.nn.Module()
+    model.cfg = variant_config("full", RENDER, 0, tmp_path).model
+    plain = build_methods(["camfuse-per-frame"], model=model)
+    adapted = build_methods(["camfuse-per-frame"], model=model, adapted=True)
+    named = build_methods(["camfuse-per-frame-adapted"], model=model)
+    assert plain[0].adapt is None and adapted[0].adapt is not None
+    assert adapted[0].name == "camfuse-per-frame" and named[0].name == "camfuse-per-frame-adapted"
+    assert named[0].adapt == adapted[0].adapt and named[0].window == 1
+
+
+def test_guide_table_is_each_variant_minus_the_guide():
+    from camfuse.evaluation.summary import _guide_table
+
+    def roles(k, s):
+        return {"keyframe": {"psnr": k, "psnr_nonkey": k - 1, "warp": 1e-3},
+                "style": {"psnr": s, "warp": 2e-3}}  # fmt: skip
+
+    guide = [{"method": "flow-warp-fill-adapted", "group": g, **v}
+             for g, v in roles(30.0, 14.0).items()]  # fmt: skip
+    doc = {"variants_by_role": {"full": {"0": roles(30.5, 14.0), "1": roles(30.1, 14.2)}},
+           "per_frame_by_role": {"0": roles(29.0, 13.0)}, "baselines": guide}  # fmt: skip
+    lines = _guide_table(doc)
+    full = next(x for x in lines if x.startswith("| full |"))
+    assert full.split(" | ")[1:4] == ["+0.30 ± 0.28", "+0.30 ± 0.28", "+0.00 ± 0.00"]
+    assert "| full, one frame at a time | -1.00 ± 0.00 |" in "\n".join(lines)
+    assert "`flow-warp-fill-adapted`" in lines[1]
+    assert _guide_table({**doc, "baselines": []}) == []

@@ -372,6 +372,17 @@ def odd_export(rng, base: Path, d: Path) -> Case:
     return Case(f"export {out.name} {' '.join(extra)}", argv, out, inputs)
 
 
+def odd_ablate(rng, base: Path, d: Path) -> Case:
+    """``ablate --recipe``: values it must refuse in one line before training anything (a valid
+    recipe is paired with an invalid budget, so that no case trains)."""
+    recipe = str(rng.choice(["bogus", "", "RENDER", "paper", "render"]))
+    extra = ["--steps", str(rng.choice(["0", "-2"]))] if recipe in ("paper", "render") else []
+    out = d / "ablate"
+    argv = ["ablate", "--quick", "--out", str(out), "--recipe", recipe, *extra]
+    return Case(f"ablate --recipe {recipe!r} {' '.join(extra)}", argv, out, [], expect_ok=False,
+                expect_code=2)  # fmt: skip
+
+
 def interrupted(rng, base: Path, d: Path) -> Case:
     footage = d / "long.mp4"
     make_clip(footage, n=int(rng.integers(150, 400)))
@@ -402,7 +413,7 @@ def interrupted_adaptation(rng, base: Path, d: Path) -> Case:
 GENERATORS = [
     (broken_footage, 4), (broken_painting, 2), (odd_paths, 3), (odd_options, 4),
     (broken_model, 2), (broken_split, 2), (odd_export, 1), (odd_deliverables, 2),
-    (odd_real, 2), (batch_manifest, 3),
+    (odd_real, 2), (batch_manifest, 3), (odd_ablate, 1),
 ]  # fmt: skip
 
 

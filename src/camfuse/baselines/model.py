@@ -94,13 +94,14 @@ class ModelMethod:
         return from_uint8(list(frames), footage.device)
 
 
-def per_frame(model: nn.Module, **kwargs) -> ModelMethod:
+def per_frame(model: nn.Module, name: str = "camfuse-per-frame", **kwargs) -> ModelMethod:
     """The same model with no temporal context: windows of one frame, no overlap."""
+    adapted = " with per-shot adaptation" if kwargs.get("adapt") is not None else ""
     return ModelMethod(
         model,
         window=1,
         overlap=0,
-        name="camfuse-per-frame",
-        label="CamFuse, one frame at a time (no temporal context)",
+        name=name,
+        label=f"CamFuse, one frame at a time (no temporal context){adapted}",
         **kwargs,
     )

