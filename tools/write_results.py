@@ -1,10 +1,13 @@
 """Assemble docs/results.md from the measured outputs (run after `camfuse ablate` and the evaluations).
 
-    .venv/bin/python tools/write_results.py runs/ablate runs/eval-carphone-keyframe runs/eval-bikes-style
+    .venv/bin/python tools/write_results.py runs/ablate runs/eval-carphone-keyframe runs/eval-bikes-style \
+        runs/ablate-render
 
-Copies the ablation's tables and the two real-footage tables verbatim (no number is typed by hand),
-the robustness plot and the qualitative sheets into docs/, and wraps them in docs/results_notes.md's
-narrative (sections marked {{ablation}}, {{carphone}}, {{bikes}}).
+Copies the ablations' tables and the two real-footage tables verbatim (no number is typed by
+hand), the robustness plot and the qualitative sheets into docs/, and wraps them in
+docs/results_notes.md's narrative (sections marked {{ablation}}, {{carphone}}, {{bikes}} and
+{{ablation_render}}, the `camfuse ablate --recipe render` run of issue 24). The narrative's own
+sections for issues 13-24 quote evaluation reports by hand, each beside its command.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ def table(md: Path, group: str) -> str:
     return f"{header}\n\n{block}"
 
 
-def main(ablate: str, carphone: str, bikes: str) -> None:
+def main(ablate: str, carphone: str, bikes: str, ablate_render: str) -> None:
     (DOCS / "img").mkdir(exist_ok=True)
     shutil.copy(Path(ablate) / "robustness.png", DOCS / "img" / "robustness.png")
     for src, dst in ((Path(carphone) / "samples_keyframe.png", "carphone_keyframe.jpg"),
@@ -46,6 +49,11 @@ def main(ablate: str, carphone: str, bikes: str) -> None:
     text = text.replace("{{ablation}}", ablation)
     text = text.replace("{{carphone}}", table(Path(carphone) / "report.md", "keyframe"))
     text = text.replace("{{bikes}}", table(Path(bikes) / "report.md", "style"))
+    render = body(Path(ablate_render) / "ablation.md").replace(
+        "(robustness.png)", "(img/robustness_render.png)"
+    )
+    shutil.copy(Path(ablate_render) / "robustness.png", DOCS / "img" / "robustness_render.png")
+    text = text.replace("{{ablation_render}}", re.sub(r"^(#+) ", r"#\1 ", render, flags=re.M))
     tmp = DOCS / ".results.md.partial"
     tmp.write_text(text)
     tmp.replace(DOCS / "results.md")
@@ -53,4 +61,4 @@ def main(ablate: str, carphone: str, bikes: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])
