@@ -7,7 +7,8 @@ import torch
 
 from camfuse.baselines.guided import FlowWarpFill
 from camfuse.evaluation.clips import Clip
-from camfuse.evaluation.keyframes import compare_keyframes, frame_psnr, parse_keys, with_keys
+from camfuse.evaluation.keyframes import compare_keyframes, parse_keys, with_keys
+from camfuse.metrics import psnr_per_frame
 from tests.motion import translating_clip
 
 
@@ -63,9 +64,9 @@ def test_two_keyframes_beat_either_alone_between_them():
     assert r.worst_frame < 1.0
 
 
-def test_frame_psnr_per_frame():
+def test_psnr_per_frame():
     a = torch.zeros(2, 3, 4, 4)
     b = a.clone()
     b[1] += 0.1
-    p = frame_psnr(b, a)
+    p = psnr_per_frame(b, a)
     assert p[0] == 100 and abs(float(p[1]) - 20) < 1e-4

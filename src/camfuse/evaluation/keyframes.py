@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from ..metrics import psnr_per_frame
 from .clips import Clip
 
 log = logging.getLogger(__name__)
@@ -78,12 +79,6 @@ class KeyComparison:
         return self.__dict__.copy()
 
 
-def frame_psnr(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """(T, 3, H, W) pair -> (T,) PSNR per frame, dB (data range 1)."""
-    mse = (pred.float() - target.float()).square().flatten(1).mean(1)
-    return 10 * torch.log10(1 / mse.clamp_min(1e-10))
-
-
 def compare_keyframes(
     clips: Sequence[Clip],
     methods: Sequence[Callable],
@@ -111,7 +106,7 @@ def compare_keyframes(
             for ks in (keys, keys[:1], keys[-1:]):
                 c = with_keys(clip, ks)
                 out = m(c.painting, c.footage, keyframe=c.keyframe).float().clamp(0, 1)
-                psnrs.append(frame_psnr(out[between], target))
+                psnrs.append(psnr_per_frame(out[between], target))
             merged, first, last = psnrs
             better = torch.maximum(first, last)
             scores[m.name].append(
@@ -154,7 +149,6 @@ def keyframes_table(results: Sequence[KeyComparison], spec: str) -> str:
 __all__ = [
     "KeyComparison",
     "compare_keyframes",
-    "frame_psnr",
     "keyframes_table",
     "parse_keys",
     "with_keys",

@@ -7,7 +7,7 @@ return Python floats (or small dicts of floats).
 from .coupling import coupling_index
 from .detail import detail_ratio, high_frequency
 from .distribution import DistributionMetrics, FeatureExtractor, load_extractor
-from .fidelity import psnr, ssim
+from .fidelity import psnr, psnr_per_frame, ssim
 from .fusion import content_fidelity, fusion_degree, style_fidelity
 from .style import style_distance
 from .temporal import long_term_flows, long_term_warp_error, warp_error
@@ -24,6 +24,7 @@ __all__ = [
     "long_term_flows",
     "long_term_warp_error",
     "psnr",
+    "psnr_per_frame",
     "ssim",
     "style_distance",
     "style_fidelity",

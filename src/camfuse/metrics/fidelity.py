@@ -17,18 +17,20 @@ from ._common import check_pair, single_thread
 MAX_PSNR = 100.0  # dB reported for identical frames (MSE 0), so averages stay finite
 
 
+def psnr_per_frame(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) pair in [0, 1] -> (N,) PSNR_n = 10 log10(1 / MSE_n) in dB, data range 1,
+    MSE_n over frame n's pixels and channels; identical frames score ``MAX_PSNR``, not infinity."""
+    per_frame = peak_signal_noise_ratio(
+        pred.float(), target.float(), data_range=1.0, reduction="none", dim=(1, 2, 3)
+    )
+    return per_frame.clamp(max=MAX_PSNR)
+
+
 @single_thread()
 def psnr(pred: torch.Tensor, target: torch.Tensor) -> float:
-    """Mean over frames of PSNR_n = 10 log10(1 / MSE_n), data range 1; in [0, 100] dB, higher better.
-
-    MSE_n is the mean squared error over the pixels and channels of frame n; identical frames
-    score ``MAX_PSNR`` = 100 dB instead of infinity.
-    """
+    """Mean over frames of :func:`psnr_per_frame`; in [0, 100] dB, higher better."""
     pred, target = check_pair(pred, target, ("pred", "target"))
-    per_frame = peak_signal_noise_ratio(
-        pred, target, data_range=1.0, reduction="none", dim=(1, 2, 3)
-    )
-    return float(per_frame.clamp(max=MAX_PSNR).mean())
+    return float(psnr_per_frame(pred, target).mean())
 
 
 @single_thread()

@@ -16,7 +16,6 @@ import lightning as L
 import torch
 from einops import rearrange
 from torchmetrics.functional.image import (
-    peak_signal_noise_ratio,
     structural_similarity_index_measure,
 )
 
@@ -24,6 +23,7 @@ from ..checkpoint import load_model
 from ..config import CamFuseConfig
 from ..guide.track import guide_paint
 from ..losses import CamFuseLoss
+from ..metrics import psnr_per_frame
 from ..models.camfuse import CamFuse
 from ..models.interface import CamFuseOutput
 
@@ -47,9 +47,8 @@ def frame_psnr(
 ) -> torch.Tensor:
     """(B, T, 3, H, W) pairs in [0, 1] -> (B,) PSNR averaged over each clip's frames but
     ``skip``'s (the keyframe, which the render pastes: its PSNR is infinite)."""
-    p, t = (rearrange(x, "b t c h w -> (b t) c h w").float() for x in (pred, target))
-    per_frame = peak_signal_noise_ratio(p, t, data_range=1.0, reduction="none", dim=(1, 2, 3))
-    return _clip_mean(per_frame, pred.shape[0], skip)
+    p, t = (rearrange(x, "b t c h w -> (b t) c h w") for x in (pred, target))
+    return _clip_mean(psnr_per_frame(p, t), pred.shape[0], skip)
 
 
 def frame_ssim(
