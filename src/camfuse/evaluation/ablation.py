@@ -163,7 +163,7 @@ def run_ablation(
     from .summary import write_summary
 
     if budget.recipe not in RECIPES:
-        raise ValueError(f"unknown recipe {budget.recipe!r}; choose one of {', '.join(RECIPES)}")
+        raise ValueError(f"unknown --recipe {budget.recipe!r}; choose one of {', '.join(RECIPES)}")
     names = list(variants or (RENDER_VARIANTS if budget.recipe == "render" else VARIANTS))
     adapted = budget.recipe == "render"  # the networks meet the fill they were trained with
     for n in names:
